@@ -1,0 +1,72 @@
+import type { ActionStatus } from './actionStatus.js';
+import type { RiskLevel } from './riskLevel.js';
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** An operator's hold on one action. TERMINATED is sticky. */
+export type ControlState = 'NONE' | 'PAUSED' | 'TERMINATED';
+
+/** The last claim on an action; it holds only while the action is RUNNING and unexpired. */
+export interface Lease {
+  readonly leaseId: string;
+  readonly executorId: string;
+  readonly expiresAt: number;
+  readonly ttlMs: number;
+}
+
+/** Times are milliseconds since the epoch. */
+export interface Action {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly proposedBy: string;
+  readonly idempotencyKey: string;
+  readonly correlationId: string;
+  readonly node: string;
+  readonly service: string;
+  readonly actionType: string;
+  readonly riskLevel: RiskLevel;
+  readonly confidence: number;
+  readonly approvalRequired: boolean;
+  readonly autonomousEligible: boolean;
+  readonly status: ActionStatus;
+  readonly payload: JsonObject;
+  readonly rollbackReference: string;
+  readonly expiresAt: number | null;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly lease: Lease | null;
+  readonly result: JsonObject | null;
+  readonly error: string;
+  readonly control: ControlState;
+}
+
+/** One transition, as the append-only history records it. */
+export interface HistoryEvent {
+  readonly sequence: number;
+  readonly actionId: string;
+  /** null for the creation event. */
+  readonly from: ActionStatus | null;
+  readonly to: ActionStatus;
+  readonly actor: string;
+  readonly reason: string;
+  readonly at: number;
+  readonly attempt: number;
+  readonly actionType: string;
+  readonly node: string;
+  readonly service: string;
+}
+
+export interface ActionWithHistory extends Action {
+  readonly history: readonly HistoryEvent[];
+}
+
+/** What a new action is made of before the store gives it an id. */
+export type NewAction = Omit<Action, 'id' | 'createdAt' | 'updatedAt' | 'status' | 'attempt' | 'lease' | 'result' | 'error' | 'control'>;
+
+/** The lease currently holding the action, if any. */
+export function activeLease(action: Action, now: number): Lease | null {
+  if (action.status !== 'RUNNING' || action.lease === null) return null;
+  return action.lease.expiresAt > now ? action.lease : null;
+}

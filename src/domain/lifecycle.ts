@@ -1,0 +1,112 @@
+import { activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
+import type { ActionStatus } from './actionStatus.js';
+import { ConflictError, IllegalTransitionError, LeaseLostError } from './errors.js';
+import { transition, type Move } from './transitions.js';
+
+/** The fields a change may set besides the status. */
+export interface ActionPatch {
+  attempt?: number;
+  lease?: Lease;
+  result?: JsonObject;
+  error?: string;
+  control?: ControlState;
+}
+
+/**
+ * What one step does to an action. The store applies it with a compare-and-set
+ * on the status it was decided from, and appends the event in the same transaction.
+ */
+export interface ActionChange {
+  readonly from: ActionStatus;
+  readonly to: ActionStatus;
+  readonly patch: ActionPatch;
+  /** null when the status does not change and history records nothing (a heartbeat). */
+  readonly event: { readonly move: Move; readonly actor: string; readonly reason: string } | null;
+}
+
+export const SYSTEM_ACTOR = 'system';
+
+/** Decides one step from the action as stored now; throws to refuse it. */
+export type ActionChangeStep = (current: Action, now: number) => ActionChange;
+
+function move(action: Action, name: Move, actor: string, reason: string, patch: ActionPatch = {}): ActionChange {
+  const to = transition(action.id, action.status, name);
+  return { from: action.status, to, patch, event: { move: name, actor, reason } };
+}
+
+export function approve(action: Action, actor: string, reason: string): ActionChange {
+  return move(action, 'approve', actor, reason);
+}
+
+export function reject(action: Action, actor: string, reason: string): ActionChange {
+  return move(action, 'reject', actor, reason);
+}
+
+export function expirePending(action: Action, now: number): ActionChange {
+  if (action.status === 'PENDING' && (action.expiresAt === null || action.expiresAt > now)) {
+    throw new ConflictError(`action ${action.id} has not expired`);
+  }
+  return move(action, 'expire', SYSTEM_ACTOR, 'not decided before it expired');
+}
+
+export interface ClaimTerms {
+  readonly executorId: string;
+  readonly leaseId: string;
+  readonly ttlMs: number;
+}
+
+export function claim(action: Action, terms: ClaimTerms, now: number): ActionChange {
+  const attempt = action.attempt + 1;
+  const lease: Lease = { leaseId: terms.leaseId, executorId: terms.executorId, expiresAt: now + terms.ttlMs, ttlMs: terms.ttlMs };
+  return move(action, 'claim', terms.executorId, `claimed by ${terms.executorId}, attempt ${attempt}`, { attempt, lease });
+}
+
+/**
+ * The lease `leaseId` must hold the action. A lease that held it once but no
+ * longer does is ABORTED; a call on an action that never ran under it is an
+ * illegal move, named after the current status.
+ */
+function requireLease(action: Action, leaseId: string, verb: string, now: number): Lease {
+  const lease = activeLease(action, now);
+  if (lease !== null && lease.leaseId === leaseId) return lease;
+  const heldBefore = action.lease !== null && action.lease.leaseId === leaseId;
+  if (action.status === 'RUNNING') {
+    throw new LeaseLostError(action.id, heldBefore ? 'it expired' : 'another lease holds the action now');
+  }
+  if (heldBefore || action.status === 'TERMINATED') {
+    throw new LeaseLostError(action.id, `the action is ${action.status} now`);
+  }
+  throw new IllegalTransitionError(action.id, action.status, verb);
+}
+
+export function heartbeat(action: Action, leaseId: string, ttlMs: number | null, now: number): ActionChange {
+  const lease = requireLease(action, leaseId, 'heartbeat', now);
+  const ttl = ttlMs ?? lease.ttlMs;
+  return { from: action.status, to: action.status, patch: { lease: { ...lease, expiresAt: now + ttl, ttlMs: ttl } }, event: null };
+}
+
+export function complete(action: Action, leaseId: string, result: JsonObject, now: number): ActionChange {
+  const lease = requireLease(action, leaseId, 'complete', now);
+  return move(action, 'complete', lease.executorId, 'completed', { result });
+}
+
+/** A reported failure: back to APPROVED while attempts remain and the error is retryable, else FAILED. */
+export function fail(action: Action, leaseId: string, error: string, retryable: boolean, now: number): ActionChange {
+  const lease = requireLease(action, leaseId, 'fail', now);
+  const retry = retryable && action.attempt < action.maxAttempts;
+  const reason = retry
+    ? `attempt ${action.attempt} of ${action.maxAttempts} failed, will retry: ${error}`
+    : `attempt ${action.attempt} of ${action.maxAttempts} failed: ${error}`;
+  return move(action, retry ? 'retry' : 'fail', lease.executorId, reason, { error });
+}
+
+/** The lease ran out without a heartbeat: retry while attempts remain, else FAILED. */
+export function expireLease(action: Action, now: number): ActionChange {
+  if (activeLease(action, now) !== null) throw new ConflictError(`the lease on action ${action.id} was renewed`);
+  const executor = action.lease?.executorId ?? 'unknown executor';
+  if (action.attempt < action.maxAttempts) {
+    return move(action, 'retry', SYSTEM_ACTOR, `lease of ${executor} expired on attempt ${action.attempt} of ${action.maxAttempts}`);
+  }
+  const error = `lease of ${executor} expired on the last attempt (${action.attempt} of ${action.maxAttempts})`;
+  return move(action, 'fail', SYSTEM_ACTOR, error, { error });
+}

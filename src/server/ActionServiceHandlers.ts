@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { ActionWithHistory, JsonObject } from '../domain/action.js';
+import type { ActionCatalog } from '../domain/catalog.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import * as lifecycle from '../domain/lifecycle.js';
+import { validateProposal } from '../domain/proposal.js';
+import { limitText, requireIntInRange, requireJsonWithin, requireText, requireUuid } from '../domain/validation.js';
+import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
+import type { ActionStore } from '../store/ActionStore.js';
+import type { CallContext } from './callContext.js';
+import { decodePageToken, encodePageToken } from './pageToken.js';
+import { actionToProto, controlToProto, riskFromProto, statusesFromProto } from './protoMapping.js';
+import type { ServerConfig } from './ServerConfig.js';
+import { unaryHandler } from './unaryHandler.js';
+import { waitForClaim } from './waitForClaim.js';
+import { watchActionsHandler } from './watchActions.js';
+
+export interface ActionServiceDeps {
+  readonly store: ActionStore;
+  readonly catalog: ActionCatalog;
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  /** Aborts when the server starts shutting down. */
+  readonly shutdown: AbortSignal;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const MAX_PAGE_SIZE = 500;
+const MAX_FILTER_VALUES = 100;
+
+function requireTextList(field: string, values: readonly string[]): string[] {
+  if (values.length > MAX_FILTER_VALUES) throw new ValidationError(field, `at most ${MAX_FILTER_VALUES} values, got ${values.length}`);
+  return values.map((value, index) => requireText(`${field}[${index}]`, value));
+}
+
+export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
+  const { store, catalog, config, log, shutdown } = deps;
+  const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
+    unaryHandler(method, log, shutdown, handle);
+
+  const logTransition = (action: ActionWithHistory, principal: string): void => {
+    const event = action.history[action.history.length - 1];
+    if (event !== undefined) {
+      log.info({ actionId: action.id, from: event.from, to: event.to, actor: principal, sequence: event.sequence }, 'transition');
+    }
+  };
+
+  const decide = async (actionId: string, principal: string, step: lifecycle.ActionChangeStep) => {
+    const action = await store.update(requireUuid('action_id', actionId), step);
+    logTransition(action, principal);
+    return action;
+  };
+
+  const executeResponse = (action: ActionWithHistory | null): ExecuteResponse => {
+    if (action === null || action.lease === null) return { leaseId: '', attempt: 0 };
+    return {
+      action: actionToProto(action),
+      leaseId: action.lease.leaseId,
+      leaseExpiresAt: new Date(action.lease.expiresAt),
+      attempt: action.attempt,
+    };
+  };
+
+  return {
+    propose: unary('Propose', async (req, ctx) => {
+      const proposal = validateProposal(
+        {
+          actionType: req.actionType,
+          node: req.node,
+          service: req.service,
+          payload: (req.payload ?? {}) as JsonObject,
+          confidence: req.confidence,
+          riskLevel: riskFromProto('risk_level', req.riskLevel),
+          correlationId: req.correlationId,
+          rollbackReference: req.rollbackReference,
+          idempotencyKey: req.idempotencyKey,
+          ttlSeconds: req.ttlSeconds,
+        },
+        ctx.principal,
+        Date.now(),
+        catalog,
+        config,
+      );
+      const { action, replayed } = await store.create(proposal);
+      if (!replayed) logTransition(action, ctx.principal);
+      return { action: actionToProto(action), replayed };
+    }),
+
+    approve: unary('Approve', async (req, ctx) => {
+      const reason = limitText('reason', req.reason.trim(), 1024);
+      const action = await decide(req.actionId, ctx.principal, (current) => lifecycle.approve(current, ctx.principal, reason));
+      return { action: actionToProto(action) };
+    }),
+
+    reject: unary('Reject', async (req, ctx) => {
+      const reason = requireText('reason', req.reason, 1024);
+      const action = await decide(req.actionId, ctx.principal, (current) => lifecycle.reject(current, ctx.principal, reason));
+      return { action: actionToProto(action) };
+    }),
+
+    execute: unary('Execute', async (req, ctx) => {
+      const executorId = requireText('executor_id', req.executorId);
+      const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
+      const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
+      const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
+      const terms = (): lifecycle.ClaimTerms => ({ executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 });
+      if (req.actionId !== '') {
+        const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.claim(current, terms(), now));
+        return executeResponse(action);
+      }
+      const tryClaim = () => store.claimNext(filter, (current, now) => lifecycle.claim(current, terms(), now));
+      const action = await waitForClaim(store, tryClaim, waitSeconds * 1000, ctx.signal);
+      if (action !== null) logTransition(action, ctx.principal);
+      return executeResponse(action);
+    }),
+
+    heartbeat: unary('Heartbeat', async (req, ctx) => {
+      const leaseId = requireUuid('lease_id', req.leaseId);
+      const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds);
+      const ttlMs = ttlSeconds === 0 ? null : ttlSeconds * 1000;
+      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.heartbeat(current, leaseId, ttlMs, now));
+      return {
+        leaseExpiresAt: new Date(action.lease!.expiresAt),
+        controlState: controlToProto(action.control),
+        action: actionToProto(action),
+      };
+    }),
+
+    complete: unary('Complete', async (req, ctx) => {
+      const leaseId = requireUuid('lease_id', req.leaseId);
+      const result = (req.result ?? {}) as JsonObject;
+      requireJsonWithin('result', result, config.maxPayloadBytes);
+      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.complete(current, leaseId, result, now));
+      return { action: actionToProto(action) };
+    }),
+
+    fail: unary('Fail', async (req, ctx) => {
+      const leaseId = requireUuid('lease_id', req.leaseId);
+      const error = requireText('error', req.error, 4096);
+      const action = await decide(req.actionId, ctx.principal, (current, now) =>
+        lifecycle.fail(current, leaseId, error, req.retryable, now),
+      );
+      return { action: actionToProto(action), willRetry: action.status === 'APPROVED' };
+    }),
+
+    getAction: unary('GetAction', async (req) => {
+      const actionId = requireUuid('action_id', req.actionId);
+      const action = await store.getAction(actionId);
+      if (action === null) throw new NotFoundError('action', actionId);
+      return { action: actionToProto(action) };
+    }),
+
+    listActions: unary('ListActions', async (req) => {
+      const pageSize = requireIntInRange('page_size', req.pageSize, 0, MAX_PAGE_SIZE) || DEFAULT_PAGE_SIZE;
+      const filter = {
+        statuses: statusesFromProto('statuses', req.statuses),
+        node: limitText('node', req.node),
+        service: limitText('service', req.service),
+        actionType: limitText('action_type', req.actionType),
+      };
+      const beforeId = req.pageToken === '' ? null : decodePageToken(req.pageToken);
+      // One extra row tells whether another page follows without a second query.
+      const rows = await store.listActions(filter, pageSize + 1, beforeId);
+      const page = rows.slice(0, pageSize);
+      const nextPageToken = rows.length > pageSize ? encodePageToken(page[page.length - 1]!.id) : '';
+      return { actions: page.map(actionToProto), nextPageToken };
+    }),
+
+    watchActions: watchActionsHandler(deps),
+  };
+}

@@ -1,0 +1,37 @@
+import type { ActionTypeEntry } from '../domain/catalog.js';
+
+export interface ServerConfig {
+  /** host:port; loopback unless an operator says otherwise. */
+  readonly listen: string;
+  readonly dataDir: string;
+  /** Action types added to the built-in catalog. */
+  readonly actionTypes: readonly ActionTypeEntry[];
+  readonly maxPayloadBytes: number;
+  readonly maxAttempts: number;
+  readonly defaultLeaseTtlSeconds: number;
+  readonly maxLeaseTtlSeconds: number;
+  readonly maxWaitSeconds: number;
+  readonly defaultPendingTtlSeconds: number;
+  readonly maxPendingTtlSeconds: number;
+  /** How often expired leases and pending actions are looked for. */
+  readonly sweepIntervalMs: number;
+  /** How long shutdown waits for calls in flight before cutting them off. */
+  readonly shutdownGraceMs: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_CONFIG: ServerConfig = {
+  listen: '127.0.0.1:50051',
+  dataDir: './data',
+  actionTypes: [],
+  maxPayloadBytes: 64 * 1024,
+  maxAttempts: 3,
+  defaultLeaseTtlSeconds: 30,
+  maxLeaseTtlSeconds: 3600,
+  maxWaitSeconds: 60,
+  defaultPendingTtlSeconds: 24 * 3600,
+  maxPendingTtlSeconds: 30 * 24 * 3600,
+  sweepIntervalMs: 1000,
+  shutdownGraceMs: 10_000,
+  logLevel: 'info',
+};

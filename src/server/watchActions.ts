@@ -1,0 +1,87 @@
+import { status, type handleServerStreamingCall } from '@grpc/grpc-js';
+import type { HistoryEvent } from '../domain/action.js';
+import { ValidationError } from '../domain/errors.js';
+import { limitText } from '../domain/validation.js';
+import type { WatchActionsRequest, WatchActionsResponse } from '../gen/actiongate/v1/action_service.js';
+import { eventMatches, type ActionFilter } from '../store/ActionStore.js';
+import type { ActionServiceDeps } from './ActionServiceHandlers.js';
+import { callContext } from './callContext.js';
+import { ServerError, toServiceError } from './errorMapper.js';
+import { eventToProto, statusesFromProto } from './protoMapping.js';
+import { nextWake, writeWithBackpressure } from './streamWriter.js';
+
+const REPLAY_PAGE = 500;
+/** Live events held for one watcher that is not reading; past this it is cut off and must resume. */
+export const WATCH_BUFFER_LIMIT = 10_000;
+
+function parseSequence(value: string): number {
+  const sequence = Number(value);
+  if (!Number.isSafeInteger(sequence) || sequence < 0) {
+    throw new ValidationError('after_sequence', `must be a sequence number this server issued, got ${value}`);
+  }
+  return sequence;
+}
+
+/**
+ * Replays history after `after_sequence`, then follows live commits. It listens
+ * before replaying and drops live events the replay already sent, so nothing
+ * falls in the gap between the two.
+ */
+export function watchActionsHandler(deps: ActionServiceDeps): handleServerStreamingCall<WatchActionsRequest, WatchActionsResponse> {
+  const { store, log, shutdown } = deps;
+  return (call) => {
+    const context = callContext(call, shutdown);
+    const signal = context.signal;
+    let unsubscribe = (): void => {};
+    const run = async (): Promise<void> => {
+      const req = call.request;
+      let after = parseSequence(req.afterSequence);
+      const filter: ActionFilter = {
+        statuses: statusesFromProto('statuses', req.statuses),
+        node: limitText('node', req.node),
+        service: limitText('service', req.service),
+        actionType: limitText('action_type', req.actionType),
+      };
+      let live: HistoryEvent[] = [];
+      let overflowed = false;
+      let pending = nextWake(signal);
+      unsubscribe = store.onEvents((events) => {
+        for (const event of events) if (eventMatches(event, filter)) live.push(event);
+        if (live.length > WATCH_BUFFER_LIMIT) overflowed = true;
+        pending.wake();
+      });
+      for (;;) {
+        const page = await store.readEvents(after, filter, REPLAY_PAGE);
+        for (const event of page) {
+          if (!(await writeWithBackpressure(call, { event: eventToProto(event) }, signal))) return;
+          after = event.sequence;
+        }
+        if (page.length < REPLAY_PAGE) break;
+      }
+      while (!signal.aborted) {
+        if (overflowed) {
+          throw new ServerError(status.RESOURCE_EXHAUSTED, `watcher fell behind by more than ${WATCH_BUFFER_LIMIT} events; reconnect with after_sequence=${after}`);
+        }
+        if (live.length === 0) {
+          await pending.wait;
+          pending = nextWake(signal);
+          continue;
+        }
+        const batch = live;
+        live = [];
+        for (const event of batch) {
+          if (event.sequence <= after) continue;
+          if (!(await writeWithBackpressure(call, { event: eventToProto(event) }, signal))) return;
+          after = event.sequence;
+        }
+      }
+    };
+    run().then(
+      () => call.end(),
+      (err: unknown) => call.emit('error', toServiceError(err, log, 'WatchActions')),
+    ).finally(() => {
+      unsubscribe();
+      context.dispose();
+    });
+  };
+}

@@ -1,0 +1,63 @@
+import type { Action, ActionWithHistory, HistoryEvent, NewAction } from '../domain/action.js';
+import type { ActionStatus } from '../domain/actionStatus.js';
+import type { ActionChangeStep } from '../domain/lifecycle.js';
+
+export interface ActionFilter {
+  readonly statuses?: readonly ActionStatus[];
+  readonly node?: string;
+  readonly service?: string;
+  readonly actionType?: string;
+}
+
+export interface ClaimFilter {
+  readonly actionTypes: readonly string[];
+  readonly nodes: readonly string[];
+}
+
+/**
+ * Decides one step from the action as stored now. It runs inside the store's
+ * transaction; what it throws refuses the step and changes nothing.
+ */
+export type Decide = ActionChangeStep;
+
+export interface CreateResult {
+  readonly action: ActionWithHistory;
+  /** The idempotency key matched an earlier action of the same proposer. */
+  readonly replayed: boolean;
+}
+
+export interface ExpiredIds {
+  readonly leases: readonly string[];
+  readonly pending: readonly string[];
+}
+
+export type EventListener = (events: readonly HistoryEvent[]) => void;
+
+/**
+ * The storage port. Every method that changes something resolves only after the
+ * change and its history event are durable, written in one transaction.
+ */
+export interface ActionStore {
+  create(action: NewAction): Promise<CreateResult>;
+  /** Applies `decide` to the stored action; NotFoundError when there is none. */
+  update(actionId: string, decide: Decide): Promise<ActionWithHistory>;
+  /** Claims the oldest claimable APPROVED action that matches, or resolves null. */
+  claimNext(filter: ClaimFilter, decide: Decide): Promise<ActionWithHistory | null>;
+  findExpired(now: number, limit: number): Promise<ExpiredIds>;
+  getAction(actionId: string): Promise<ActionWithHistory | null>;
+  /** Newest first; `beforeId` continues a page. */
+  listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]>;
+  readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]>;
+  /** Called with each batch of committed events, in sequence order. */
+  onEvents(listener: EventListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Whether an event passes a watcher's filter. */
+export function eventMatches(event: HistoryEvent, filter: ActionFilter): boolean {
+  if (filter.statuses !== undefined && filter.statuses.length > 0 && !filter.statuses.includes(event.to)) return false;
+  if (filter.node !== undefined && filter.node !== '' && event.node !== filter.node) return false;
+  if (filter.service !== undefined && filter.service !== '' && event.service !== filter.service) return false;
+  if (filter.actionType !== undefined && filter.actionType !== '' && event.actionType !== filter.actionType) return false;
+  return true;
+}

@@ -1,0 +1,100 @@
+import type Database from 'better-sqlite3';
+
+interface Job<T, E> {
+  readonly work: (sideEffects: E[]) => T;
+  readonly resolve: (value: T) => void;
+  readonly reject: (reason: unknown) => void;
+  readonly sideEffects: E[];
+}
+
+/**
+ * Commits the writes that arrive in the same turn of the event loop as one
+ * transaction, so many RPCs share one fsync. Each job runs in its own savepoint:
+ * a job that throws is rolled back alone and the others still commit. Nothing
+ * resolves before COMMIT has returned, and a job's side effects (history events
+ * to publish) are handed to `afterCommit` only if it committed.
+ */
+export class GroupCommitter<E> {
+  private queue: Job<any, E>[] = [];
+  private scheduled = false;
+  private closed = false;
+  private readonly begin;
+  private readonly commit;
+  private readonly rollback;
+  private readonly savepoint;
+  private readonly release;
+  private readonly rollbackToSavepoint;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly afterCommit: (sideEffects: E[]) => void,
+  ) {
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+    this.savepoint = db.prepare('SAVEPOINT job');
+    this.release = db.prepare('RELEASE job');
+    this.rollbackToSavepoint = db.prepare('ROLLBACK TO job');
+  }
+
+  run<T>(work: (sideEffects: E[]) => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve, reject, sideEffects: [] });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Runs what is queued now; later calls wait for the next flush. */
+  flush(): void {
+    this.scheduled = false;
+    const jobs = this.queue;
+    this.queue = [];
+    if (jobs.length === 0) return;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.begin.run();
+      for (const job of jobs) outcomes.push(this.runJob(job));
+      this.commit.run();
+    } catch (err) {
+      if (this.db.inTransaction) this.rollback.run();
+      const failure = new Error('the database refused the transaction', { cause: err });
+      for (const job of jobs) job.reject(failure);
+      return;
+    }
+    const committed: E[] = [];
+    jobs.forEach((job, index) => {
+      const outcome = outcomes[index]!;
+      if (outcome.ok) {
+        committed.push(...job.sideEffects);
+        job.resolve(outcome.value);
+      } else {
+        job.reject(outcome.value);
+      }
+    });
+    if (committed.length > 0) this.afterCommit(committed);
+  }
+
+  private runJob(job: Job<unknown, E>): { ok: boolean; value: unknown } {
+    this.savepoint.run();
+    try {
+      const value = job.work(job.sideEffects);
+      this.release.run();
+      return { ok: true, value };
+    } catch (err) {
+      this.rollbackToSavepoint.run();
+      this.release.run();
+      job.sideEffects.length = 0;
+      return { ok: false, value: err };
+    }
+  }
+
+  /** Commits what is queued and refuses new work. */
+  close(): void {
+    this.flush();
+    this.closed = true;
+  }
+}

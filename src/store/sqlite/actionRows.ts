@@ -1,0 +1,128 @@
+import type { Action, ControlState, HistoryEvent, JsonObject } from '../../domain/action.js';
+import type { ActionStatus } from '../../domain/actionStatus.js';
+import type { RiskLevel } from '../../domain/riskLevel.js';
+
+/** An `actions` row as better-sqlite3 returns it. */
+export interface ActionRow {
+  id: string;
+  version: number;
+  created_at: number;
+  updated_at: number;
+  proposed_by: string;
+  idempotency_key: string | null;
+  correlation_id: string;
+  node: string;
+  service: string;
+  action_type: string;
+  risk_level: string;
+  confidence: number;
+  approval_required: number;
+  autonomous_eligible: number;
+  status: string;
+  payload: string;
+  rollback_reference: string;
+  expires_at: number | null;
+  attempt: number;
+  max_attempts: number;
+  lease_id: string | null;
+  lease_executor: string | null;
+  lease_expires_at: number | null;
+  lease_ttl_ms: number | null;
+  result: string | null;
+  error: string;
+  control: string;
+}
+
+export interface EventRow {
+  sequence: number;
+  action_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string;
+  at: number;
+  attempt: number;
+  action_type: string;
+  node: string;
+  service: string;
+}
+
+export function actionFromRow(row: ActionRow): Action {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    proposedBy: row.proposed_by,
+    idempotencyKey: row.idempotency_key ?? '',
+    correlationId: row.correlation_id,
+    node: row.node,
+    service: row.service,
+    actionType: row.action_type,
+    riskLevel: row.risk_level as RiskLevel,
+    confidence: row.confidence,
+    approvalRequired: row.approval_required === 1,
+    autonomousEligible: row.autonomous_eligible === 1,
+    status: row.status as ActionStatus,
+    payload: JSON.parse(row.payload) as JsonObject,
+    rollbackReference: row.rollback_reference,
+    expiresAt: row.expires_at,
+    attempt: row.attempt,
+    maxAttempts: row.max_attempts,
+    lease:
+      row.lease_id === null
+        ? null
+        : { leaseId: row.lease_id, executorId: row.lease_executor ?? '', expiresAt: row.lease_expires_at ?? 0, ttlMs: row.lease_ttl_ms ?? 0 },
+    result: row.result === null ? null : (JSON.parse(row.result) as JsonObject),
+    error: row.error,
+    control: row.control as ControlState,
+  };
+}
+
+/** The named parameters of an INSERT or a full UPDATE of `actions`. */
+export function rowParams(action: Action, version: number): Record<string, unknown> {
+  return {
+    id: action.id,
+    version,
+    created_at: action.createdAt,
+    updated_at: action.updatedAt,
+    proposed_by: action.proposedBy,
+    idempotency_key: action.idempotencyKey === '' ? null : action.idempotencyKey,
+    correlation_id: action.correlationId,
+    node: action.node,
+    service: action.service,
+    action_type: action.actionType,
+    risk_level: action.riskLevel,
+    confidence: action.confidence,
+    approval_required: action.approvalRequired ? 1 : 0,
+    autonomous_eligible: action.autonomousEligible ? 1 : 0,
+    status: action.status,
+    payload: JSON.stringify(action.payload),
+    rollback_reference: action.rollbackReference,
+    expires_at: action.expiresAt,
+    attempt: action.attempt,
+    max_attempts: action.maxAttempts,
+    lease_id: action.lease?.leaseId ?? null,
+    lease_executor: action.lease?.executorId ?? null,
+    lease_expires_at: action.lease?.expiresAt ?? null,
+    lease_ttl_ms: action.lease?.ttlMs ?? null,
+    result: action.result === null ? null : JSON.stringify(action.result),
+    error: action.error,
+    control: action.control,
+  };
+}
+
+export function eventFromRow(row: EventRow): HistoryEvent {
+  return {
+    sequence: row.sequence,
+    actionId: row.action_id,
+    from: row.from_status as ActionStatus | null,
+    to: row.to_status as ActionStatus,
+    actor: row.actor,
+    reason: row.reason,
+    at: row.at,
+    attempt: row.attempt,
+    actionType: row.action_type,
+    node: row.node,
+    service: row.service,
+  };
+}
