@@ -44,7 +44,7 @@ export class ActionClient {
   }
 
   heartbeat(request: Partial<HeartbeatRequest>, options?: RequestOptions): Promise<HeartbeatResponse> {
-    return this.unary(this.raw.heartbeat, { actionId: '', leaseId: '', leaseTtlSeconds: 0, ...request }, options);
+    return this.unary(this.raw.heartbeat, { actionId: '', leaseId: '', leaseTtlSeconds: 0, ackSequences: [], ...request }, options);
   }
 
   complete(request: Partial<CompleteRequest>, options?: RequestOptions): Promise<CompleteResponse> {

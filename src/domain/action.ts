@@ -40,6 +40,10 @@ export interface Action {
   readonly result: JsonObject | null;
   readonly error: string;
   readonly control: ControlState;
+  /** PAUSED by a global halt rather than one by one: Unhalt lifts it. */
+  readonly pausedByHalt: boolean;
+  /** The sequence of the control signal that set `control` (0 when none did). */
+  readonly controlSequence: number;
 }
 
 /** One transition, as the append-only history records it. */
@@ -63,7 +67,10 @@ export interface ActionWithHistory extends Action {
 }
 
 /** What a new action is made of before the store gives it an id. */
-export type NewAction = Omit<Action, 'id' | 'createdAt' | 'updatedAt' | 'status' | 'attempt' | 'lease' | 'result' | 'error' | 'control'>;
+export type NewAction = Omit<
+  Action,
+  'id' | 'createdAt' | 'updatedAt' | 'status' | 'attempt' | 'lease' | 'result' | 'error' | 'control' | 'pausedByHalt' | 'controlSequence'
+>;
 
 /** The lease currently holding the action, if any. */
 export function activeLease(action: Action, now: number): Lease | null {

@@ -1,6 +1,7 @@
 import { activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
 import type { ActionStatus } from './actionStatus.js';
-import { ConflictError, IllegalTransitionError, LeaseLostError } from './errors.js';
+import type { HaltState } from './controlSignal.js';
+import { ConflictError, IllegalTransitionError, LeaseLostError, PreconditionError } from './errors.js';
 import { transition, type Move } from './transitions.js';
 
 /** The fields a change may set besides the status. */
@@ -10,6 +11,8 @@ export interface ActionPatch {
   result?: JsonObject;
   error?: string;
   control?: ControlState;
+  pausedByHalt?: boolean;
+  controlSequence?: number;
 }
 
 /**
@@ -26,15 +29,23 @@ export interface ActionChange {
 
 export const SYSTEM_ACTOR = 'system';
 
-/** Decides one step from the action as stored now; throws to refuse it. */
-export type ActionChangeStep = (current: Action, now: number) => ActionChange;
+/** Decides one step from the action and the halt state as stored now; throws to refuse it. */
+export type ActionChangeStep = (current: Action, now: number, halt: HaltState) => ActionChange;
+
+/** Refuses work a global halt forbids, naming who halted and why. */
+export function requireNotHalted(halt: HaltState, what: string): void {
+  if (!halt.halted) return;
+  const by = halt.signal === null ? '' : ` by ${halt.signal.issuedBy} (${halt.signal.reason})`;
+  throw new PreconditionError(`actiongate is halted${by}; ${what} is refused until Unhalt`);
+}
 
 function move(action: Action, name: Move, actor: string, reason: string, patch: ActionPatch = {}): ActionChange {
   const to = transition(action.id, action.status, name);
   return { from: action.status, to, patch, event: { move: name, actor, reason } };
 }
 
-export function approve(action: Action, actor: string, reason: string): ActionChange {
+export function approve(action: Action, actor: string, reason: string, halt: HaltState): ActionChange {
+  requireNotHalted(halt, 'approval');
   return move(action, 'approve', actor, reason);
 }
 
@@ -55,7 +66,11 @@ export interface ClaimTerms {
   readonly ttlMs: number;
 }
 
-export function claim(action: Action, terms: ClaimTerms, now: number): ActionChange {
+export function claim(action: Action, terms: ClaimTerms, now: number, halt: HaltState): ActionChange {
+  requireNotHalted(halt, 'claiming an action');
+  if (action.status === 'APPROVED' && action.control === 'PAUSED') {
+    throw new PreconditionError(`action ${action.id} is APPROVED but PAUSED; resume it before claiming it`);
+  }
   const attempt = action.attempt + 1;
   const lease: Lease = { leaseId: terms.leaseId, executorId: terms.executorId, expiresAt: now + terms.ttlMs, ttlMs: terms.ttlMs };
   return move(action, 'claim', terms.executorId, `claimed by ${terms.executorId}, attempt ${attempt}`, { attempt, lease });
@@ -109,4 +124,9 @@ export function expireLease(action: Action, now: number): ActionChange {
   }
   const error = `lease of ${executor} expired on the last attempt (${action.attempt} of ${action.maxAttempts})`;
   return move(action, 'fail', SYSTEM_ACTOR, error, { error });
+}
+
+/** Terminate as a status move; the control state goes with it and stays. */
+export function terminate(action: Action, actor: string, reason: string): ActionChange {
+  return move(action, 'terminate', actor, reason, { control: 'TERMINATED', pausedByHalt: false });
 }

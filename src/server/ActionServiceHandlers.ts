@@ -10,6 +10,7 @@ import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
+import { parseSequences } from './sequences.js';
 import { actionToProto, controlToProto, riskFromProto, statusesFromProto } from './protoMapping.js';
 import type { ServerConfig } from './ServerConfig.js';
 import { unaryHandler } from './unaryHandler.js';
@@ -89,7 +90,7 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
 
     approve: unary('Approve', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const action = await decide(req.actionId, ctx.principal, (current) => lifecycle.approve(current, ctx.principal, reason));
+      const action = await decide(req.actionId, ctx.principal, (current, _now, halt) => lifecycle.approve(current, ctx.principal, reason, halt));
       return { action: actionToProto(action) };
     }),
 
@@ -106,10 +107,12 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
       const terms = (): lifecycle.ClaimTerms => ({ executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 });
       if (req.actionId !== '') {
-        const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.claim(current, terms(), now));
+        const action = await decide(req.actionId, ctx.principal, (current, now, halt) => lifecycle.claim(current, terms(), now, halt));
         return executeResponse(action);
       }
-      const tryClaim = () => store.claimNext(filter, (current, now) => lifecycle.claim(current, terms(), now));
+      // Refuse at once while halted, rather than long-polling on something that cannot succeed.
+      lifecycle.requireNotHalted(await store.haltState(), 'claiming an action');
+      const tryClaim = () => store.claimNext(filter, (current, now, halt) => lifecycle.claim(current, terms(), now, halt));
       const action = await waitForClaim(store, tryClaim, waitSeconds * 1000, ctx.signal);
       if (action !== null) logTransition(action, ctx.principal);
       return executeResponse(action);
@@ -119,11 +122,22 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const leaseId = requireUuid('lease_id', req.leaseId);
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds);
       const ttlMs = ttlSeconds === 0 ? null : ttlSeconds * 1000;
+      const acks = parseSequences('ack_sequences', req.ackSequences);
+      if (acks.length > 0) {
+        // Acknowledged first: a bad sequence refuses the whole call before the lease moves.
+        const held = await store.getAction(requireUuid('action_id', req.actionId));
+        if (held?.lease?.leaseId === leaseId) await store.acknowledge(held.lease.executorId, acks);
+      }
       const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.heartbeat(current, leaseId, ttlMs, now));
+      const lease = action.lease!;
+      const halt = await store.haltState();
       return {
-        leaseExpiresAt: new Date(action.lease!.expiresAt),
+        leaseExpiresAt: new Date(lease.expiresAt),
         controlState: controlToProto(action.control),
         action: actionToProto(action),
+        halted: halt.halted,
+        haltTerminatesRunning: halt.terminateRunning,
+        controlSequence: String(action.controlSequence),
       };
     }),
 

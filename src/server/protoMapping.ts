@@ -117,5 +117,6 @@ export function actionToProto(action: Action | ActionWithHistory): pb.Action {
     idempotencyKey: action.idempotencyKey,
     expiresAt: action.expiresAt === null ? undefined : new Date(action.expiresAt),
     controlState: CONTROL_TO_PROTO[action.control],
+    pausedByHalt: action.pausedByHalt,
   };
 }

@@ -1,6 +1,5 @@
 import { status, type handleServerStreamingCall } from '@grpc/grpc-js';
 import type { HistoryEvent } from '../domain/action.js';
-import { ValidationError } from '../domain/errors.js';
 import { limitText } from '../domain/validation.js';
 import type { WatchActionsRequest, WatchActionsResponse } from '../gen/actiongate/v1/action_service.js';
 import { eventMatches, type ActionFilter } from '../store/ActionStore.js';
@@ -8,19 +7,12 @@ import type { ActionServiceDeps } from './ActionServiceHandlers.js';
 import { callContext } from './callContext.js';
 import { ServerError, toServiceError } from './errorMapper.js';
 import { eventToProto, statusesFromProto } from './protoMapping.js';
+import { parseSequence } from './sequences.js';
 import { nextWake, writeWithBackpressure } from './streamWriter.js';
 
 const REPLAY_PAGE = 500;
 /** Live events held for one watcher that is not reading; past this it is cut off and must resume. */
 export const WATCH_BUFFER_LIMIT = 10_000;
-
-function parseSequence(value: string): number {
-  const sequence = Number(value);
-  if (!Number.isSafeInteger(sequence) || sequence < 0) {
-    throw new ValidationError('after_sequence', `must be a sequence number this server issued, got ${value}`);
-  }
-  return sequence;
-}
 
 /**
  * Replays history after `after_sequence`, then follows live commits. It listens
@@ -35,7 +27,7 @@ export function watchActionsHandler(deps: ActionServiceDeps): handleServerStream
     let unsubscribe = (): void => {};
     const run = async (): Promise<void> => {
       const req = call.request;
-      let after = parseSequence(req.afterSequence);
+      let after = parseSequence('after_sequence', req.afterSequence);
       const filter: ActionFilter = {
         statuses: statusesFromProto('statuses', req.statuses),
         node: limitText('node', req.node),

@@ -1,6 +1,7 @@
 import type { Action, ActionWithHistory, HistoryEvent, NewAction } from '../domain/action.js';
 import type { ActionStatus } from '../domain/actionStatus.js';
 import type { ActionChangeStep } from '../domain/lifecycle.js';
+import type { ControlStore } from './ControlStore.js';
 
 export interface ActionFilter {
   readonly statuses?: readonly ActionStatus[];
@@ -37,7 +38,7 @@ export type EventListener = (events: readonly HistoryEvent[]) => void;
  * The storage port. Every method that changes something resolves only after the
  * change and its history event are durable, written in one transaction.
  */
-export interface ActionStore {
+export interface ActionStore extends ControlStore {
   create(action: NewAction): Promise<CreateResult>;
   /** Applies `decide` to the stored action; NotFoundError when there is none. */
   update(actionId: string, decide: Decide): Promise<ActionWithHistory>;

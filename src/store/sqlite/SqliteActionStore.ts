@@ -1,29 +1,15 @@
-import type Database from 'better-sqlite3';
 import type { Action, ActionWithHistory, HistoryEvent, NewAction } from '../../domain/action.js';
-import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { ActionChange } from '../../domain/lifecycle.js';
-import type {
-  ActionFilter,
-  ActionStore,
-  ClaimFilter,
-  CreateResult,
-  Decide,
-  EventListener,
-  ExpiredIds,
-} from '../ActionStore.js';
+import type { ActionControlMove } from '../../domain/control.js';
+import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
+import type { ActionFilter, ActionStore, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds } from '../ActionStore.js';
+import type { ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { uuidv7 } from '../uuidv7.js';
-import { actionFromRow, eventFromRow, rowParams, type ActionRow, type EventRow } from './actionRows.js';
+import { actionFromRow, type ActionRow } from './actionRows.js';
+import * as control from './controlOperations.js';
 import { actionFilterConditions, claimFilterConditions, whereClause, type SqlCondition } from './filterSql.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import { openDatabase } from './openDatabase.js';
-
-const ACTION_COLUMNS = [
-  'id', 'version', 'created_at', 'updated_at', 'proposed_by', 'idempotency_key', 'correlation_id', 'node', 'service',
-  'action_type', 'risk_level', 'confidence', 'approval_required', 'autonomous_eligible', 'status', 'payload',
-  'rollback_reference', 'expires_at', 'attempt', 'max_attempts', 'lease_id', 'lease_executor', 'lease_expires_at',
-  'lease_ttl_ms', 'result', 'error', 'control',
-];
-const MUTABLE_COLUMNS = ACTION_COLUMNS.filter((c) => !['id', 'created_at', 'proposed_by', 'idempotency_key'].includes(c));
+import { SqliteTables, type StoreEffect } from './SqliteTables.js';
 
 export interface SqliteStoreOptions {
   readonly clock?: () => number;
@@ -37,31 +23,32 @@ export interface SqliteStoreOptions {
  * batch and the port's promises resolve once that batch's COMMIT returns.
  */
 export class SqliteActionStore implements ActionStore {
-  private readonly committer: GroupCommitter<HistoryEvent>;
-  private readonly listeners = new Set<EventListener>();
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly committer: GroupCommitter<StoreEffect>;
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly signalListeners = new Set<SignalListener>();
   private closed = false;
 
   private constructor(
-    private readonly db: Database.Database,
-    private readonly clock: () => number,
+    private readonly tables: SqliteTables,
     private readonly onListenerError: (err: unknown) => void,
   ) {
-    this.committer = new GroupCommitter(db, (events) => this.publish(events));
+    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects));
   }
 
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteActionStore {
-    return new SqliteActionStore(openDatabase(dataDir), options.clock ?? Date.now, options.onListenerError ?? (() => {}));
+    const tables = new SqliteTables(openDatabase(dataDir), options.clock ?? Date.now);
+    return new SqliteActionStore(tables, options.onListenerError ?? (() => {}));
   }
 
   create(input: NewAction): Promise<CreateResult> {
-    return this.committer.run((events) => {
+    const { tables } = this;
+    return this.committer.run((effects) => {
       if (input.idempotencyKey !== '') {
-        const existing = this.statement('SELECT * FROM actions WHERE proposed_by = ? AND idempotency_key = ?')
+        const existing = tables.statement('SELECT * FROM actions WHERE proposed_by = ? AND idempotency_key = ?')
           .get(input.proposedBy, input.idempotencyKey) as ActionRow | undefined;
-        if (existing !== undefined) return { action: this.withHistory(actionFromRow(existing)), replayed: true };
+        if (existing !== undefined) return { action: tables.withHistory(actionFromRow(existing)), replayed: true };
       }
-      const now = this.clock();
+      const now = tables.clock();
       const action: Action = {
         ...input,
         id: uuidv7(now),
@@ -73,147 +60,127 @@ export class SqliteActionStore implements ActionStore {
         result: null,
         error: '',
         control: 'NONE',
+        pausedByHalt: false,
+        controlSequence: 0,
       };
-      this.statement(`INSERT INTO actions (${ACTION_COLUMNS.join(', ')}) VALUES (${ACTION_COLUMNS.map((c) => `@${c}`).join(', ')})`)
-        .run(rowParams(action, 1));
-      events.push(this.appendEvent(action, null, 'proposed', input.proposedBy));
-      return { action: this.withHistory(action), replayed: false };
+      tables.insertAction(action);
+      effects.push({ event: tables.appendEvent(action, null, 'proposed', input.proposedBy) });
+      return { action: tables.withHistory(action), replayed: false };
     });
   }
 
   update(actionId: string, decide: Decide): Promise<ActionWithHistory> {
-    return this.committer.run((events) => {
-      const row = this.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
-      if (row === undefined) throw new NotFoundError('action', actionId);
-      return this.withHistory(this.apply(row, decide, events));
-    });
+    return this.committer.run((effects) => this.tables.withHistory(this.tables.apply(this.tables.readRow(actionId), decide, effects)));
   }
 
   claimNext(filter: ClaimFilter, decide: Decide): Promise<ActionWithHistory | null> {
-    return this.committer.run((events) => {
+    return this.committer.run((effects) => {
       const where = whereClause([
         { sql: "a.status = 'APPROVED'", params: [] },
         { sql: "a.control = 'NONE'", params: [] },
         ...claimFilterConditions(filter),
       ]);
-      const row = this.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id LIMIT 1`).get(...where.params) as
+      const row = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id LIMIT 1`).get(...where.params) as
         | ActionRow
         | undefined;
-      return row === undefined ? null : this.withHistory(this.apply(row, decide, events));
+      return row === undefined ? null : this.tables.withHistory(this.tables.apply(row, decide, effects));
     });
   }
 
   async findExpired(now: number, limit: number): Promise<ExpiredIds> {
-    const leases = this.statement(
-      "SELECT id FROM actions WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
-    ).pluck().all(now, limit) as string[];
-    const pending = this.statement(
-      "SELECT id FROM actions WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-    ).pluck().all(now, limit) as string[];
-    return { leases, pending };
+    const ids = (sql: string): string[] => this.tables.statement(sql).pluck().all(now, limit) as string[];
+    return {
+      leases: ids("SELECT id FROM actions WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?"),
+      pending: ids("SELECT id FROM actions WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?"),
+    };
   }
 
   async getAction(actionId: string): Promise<ActionWithHistory | null> {
-    const row = this.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
-    return row === undefined ? null : this.withHistory(actionFromRow(row));
+    const row = this.tables.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
+    return row === undefined ? null : this.tables.withHistory(actionFromRow(row));
   }
 
   async listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
     const conditions: SqlCondition[] = actionFilterConditions(filter, 'a.status');
     if (beforeId !== null) conditions.push({ sql: 'a.id < ?', params: [beforeId] });
     const where = whereClause(conditions);
-    const rows = this.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`)
-      .all(...where.params, limit) as ActionRow[];
+    const rows = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`).all(...where.params, limit) as ActionRow[];
     return rows.map(actionFromRow);
   }
 
   async readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]> {
-    const where = whereClause([{ sql: 'e.sequence > ?', params: [afterSequence] }, ...actionFilterConditions(filter, 'e.to_status')]);
-    const rows = this.statement(
-      `SELECT e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id
-       ${where.sql} ORDER BY e.sequence LIMIT ?`,
-    ).all(...where.params, limit) as EventRow[];
-    return rows.map(eventFromRow);
+    return this.tables.readEvents(whereClause([{ sql: 'e.sequence > ?', params: [afterSequence] }, ...actionFilterConditions(filter, 'e.to_status')]), limit);
+  }
+
+  control(actionId: string, move: ActionControlMove, issuedBy: string, reason: string): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
+    return this.committer.run((effects) => control.controlAction(this.tables, actionId, move, issuedBy, reason, effects));
+  }
+
+  halt(issuedBy: string, reason: string, terminateRunning: boolean): Promise<{ halt: HaltState; affected: string[] }> {
+    return this.committer.run((effects) => control.halt(this.tables, issuedBy, reason, terminateRunning, effects));
+  }
+
+  unhalt(issuedBy: string, reason: string): Promise<{ halt: HaltState; resumed: string[] }> {
+    return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects));
+  }
+
+  async haltState(): Promise<HaltState> {
+    return this.tables.haltState();
+  }
+
+  async snapshot(executorId: string): Promise<ControlSnapshot> {
+    return control.snapshot(this.tables, executorId);
+  }
+
+  acknowledge(executorId: string, sequences: readonly number[]): Promise<number> {
+    return this.committer.run(() => control.acknowledge(this.tables, executorId, sequences));
+  }
+
+  async signalsFor(actionId: string): Promise<ControlSignal[]> {
+    return control.signalsFor(this.tables, actionId);
+  }
+
+  async acknowledgements(sequences: readonly number[]): Promise<Acknowledgement[]> {
+    return control.acknowledgements(this.tables, sequences);
   }
 
   onEvents(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onSignals(listener: SignalListener): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.committer.close();
-    this.listeners.clear();
-    this.db.close();
+    this.eventListeners.clear();
+    this.signalListeners.clear();
+    this.tables.db.close();
   }
 
-  /** Decides and writes one step, compare-and-set on the row version read in this transaction. */
-  private apply(row: ActionRow, decide: Decide, events: HistoryEvent[]): Action {
-    const now = this.clock();
-    const current = actionFromRow(row);
-    const change: ActionChange = decide(current, now);
-    const next: Action = {
-      ...current,
-      ...change.patch,
-      status: change.to,
-      updatedAt: now,
-    };
-    const assignments = MUTABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ');
-    const written = this.statement(`UPDATE actions SET ${assignments} WHERE id = @id AND version = @expected_version`).run({
-      ...rowParams(next, row.version + 1),
-      expected_version: row.version,
-    });
-    if (written.changes !== 1) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
-    if (change.event !== null) events.push(this.appendEvent(next, change.from, change.event.reason, change.event.actor));
-    return next;
+  private publish(effects: readonly StoreEffect[]): void {
+    const events: HistoryEvent[] = [];
+    const signals: ControlSignal[] = [];
+    for (const effect of effects) {
+      if ('event' in effect) events.push(effect.event);
+      else signals.push(effect.signal);
+    }
+    if (events.length > 0) this.notify(this.eventListeners, events);
+    if (signals.length > 0) this.notify(this.signalListeners, signals);
   }
 
-  private appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string): HistoryEvent {
-    const at = action.updatedAt;
-    const inserted = this.statement(
-      'INSERT INTO action_events (action_id, from_status, to_status, actor, reason, at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(action.id, from, action.status, actor, reason, at, action.attempt);
-    return {
-      sequence: Number(inserted.lastInsertRowid),
-      actionId: action.id,
-      from,
-      to: action.status,
-      actor,
-      reason,
-      at,
-      attempt: action.attempt,
-      actionType: action.actionType,
-      node: action.node,
-      service: action.service,
-    };
-  }
-
-  private withHistory(action: Action): ActionWithHistory {
-    const rows = this.statement(
-      `SELECT e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id
-       WHERE e.action_id = ? ORDER BY e.sequence`,
-    ).all(action.id) as EventRow[];
-    return { ...action, history: rows.map(eventFromRow) };
-  }
-
-  private publish(events: HistoryEvent[]): void {
-    for (const listener of this.listeners) {
+  private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
+    for (const listener of listeners) {
       try {
-        listener(events);
+        listener(items);
       } catch (err) {
         this.onListenerError(err);
       }
     }
-  }
-
-  private statement(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (statement === undefined) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
   }
 }

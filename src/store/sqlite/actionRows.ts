@@ -1,5 +1,6 @@
 import type { Action, ControlState, HistoryEvent, JsonObject } from '../../domain/action.js';
 import type { ActionStatus } from '../../domain/actionStatus.js';
+import type { ControlSignal, SignalKind } from '../../domain/controlSignal.js';
 import type { RiskLevel } from '../../domain/riskLevel.js';
 
 /** An `actions` row as better-sqlite3 returns it. */
@@ -31,6 +32,19 @@ export interface ActionRow {
   result: string | null;
   error: string;
   control: string;
+  paused_by_halt: number;
+  control_sequence: number;
+}
+
+export interface SignalRow {
+  sequence: number;
+  action_id: string | null;
+  executor_id: string | null;
+  signal: string;
+  reason: string;
+  issued_by: string;
+  issued_at: number;
+  terminate_running: number;
 }
 
 export interface EventRow {
@@ -75,6 +89,21 @@ export function actionFromRow(row: ActionRow): Action {
     result: row.result === null ? null : (JSON.parse(row.result) as JsonObject),
     error: row.error,
     control: row.control as ControlState,
+    pausedByHalt: row.paused_by_halt === 1,
+    controlSequence: row.control_sequence,
+  };
+}
+
+export function signalFromRow(row: SignalRow): ControlSignal {
+  return {
+    sequence: row.sequence,
+    actionId: row.action_id,
+    executorId: row.executor_id,
+    signal: row.signal as SignalKind,
+    reason: row.reason,
+    issuedBy: row.issued_by,
+    issuedAt: row.issued_at,
+    terminateRunning: row.terminate_running === 1,
   };
 }
 
@@ -108,6 +137,8 @@ export function rowParams(action: Action, version: number): Record<string, unkno
     result: action.result === null ? null : JSON.stringify(action.result),
     error: action.error,
     control: action.control,
+    paused_by_halt: action.pausedByHalt ? 1 : 0,
+    control_sequence: action.controlSequence,
   };
 }
 

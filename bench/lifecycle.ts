@@ -1,0 +1,252 @@
+// npm run bench:lifecycle [-- --rounds 3 --concurrency 64 --channels 8 --warmup-ms 1000 --duration-ms 5000]
+//
+// Prints one JSON report on stdout (progress goes to stderr). Two servers, each in
+// its own child process, both started through tsx:
+//   durable: node bin/actiongate.js serve (SQLite in a fresh temp data dir, WAL, synchronous=FULL)
+//   bare:    node --import tsx bench/echoServer.ts (grpc-js, no decoding, no work)
+// Load comes from this process: `concurrency` RPCs in flight at all times over
+// `channels` grpc-js clients (one TCP connection each) used round-robin. Runs alternate
+// between the servers, in the opposite order every other round, and the ratio is taken per round.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ActionStatus } from '../src/gen/actiongate/v1/action.js';
+import { ProposeRequest, ProposeResponse } from '../src/gen/actiongate/v1/action_service.js';
+import { freePort, startChildServer, type ChildServer } from './childServer.js';
+import { ActionClientPool, RawClientPool } from './clientPool.js';
+import { ECHO_SERVICE } from './echoServer.js';
+import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
+const DEADLINE_MS = 30_000;
+const TINY_ECHO = Buffer.alloc(16, 7);
+const TARGET_RATIO = 0.8;
+
+/** What an agent typically proposes: a catalog type, a small structured payload. */
+const PROPOSAL: ProposeRequest = {
+  actionType: 'rerun_healthcheck',
+  node: 'node-017.eu-west-1',
+  service: 'checkout-api',
+  payload: { probe: 'http', path: '/healthz', timeoutSeconds: 5, reason: 'p99 latency above SLO for 10 minutes' },
+  confidence: 0.92,
+  riskLevel: 0,
+  correlationId: 'incident-2024-0042',
+  rollbackReference: 'deploy/checkout-api@v1.41.2',
+  idempotencyKey: '',
+  ttlSeconds: 0,
+};
+const RESULT = { healthy: true, latencyMs: 42 };
+
+function settingsFromArgs() {
+  const { values } = parseArgs({
+    options: {
+      rounds: { type: 'string', default: '3' },
+      concurrency: { type: 'string', default: '64' },
+      channels: { type: 'string', default: '8' },
+      'warmup-ms': { type: 'string', default: '1000' },
+      'duration-ms': { type: 'string', default: '5000' },
+    },
+    strict: true,
+  });
+  const int = (name: keyof typeof values, min: number, max: number): number => {
+    const value = Number(values[name]);
+    if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number in ${min}..${max}`);
+    return value;
+  };
+  return {
+    rounds: int('rounds', 1, 9),
+    concurrency: int('concurrency', 1, 1024),
+    channels: int('channels', 1, 64),
+    warmupMs: int('warmup-ms', 0, 10_000),
+    durationMs: int('duration-ms', 500, 20_000),
+  };
+}
+type Settings = ReturnType<typeof settingsFromArgs>;
+
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function versionOf(pkg: string): string {
+  return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryMiB: Math.round(os.totalmem() / 2 ** 20),
+    loadAverageAtStart: os.loadavg().map(round3),
+    grpcJs: versionOf('@grpc/grpc-js'),
+    betterSqlite3: versionOf('better-sqlite3'),
+    commit: gitCommit(),
+  };
+}
+
+interface Phase {
+  readonly name: string;
+  readonly server: () => ChildServer;
+  readonly operation: Operation;
+  /** The figure the phase is read for: RPCs (or lifecycles) per second. */
+  readonly rate: (report: LoadReport) => number;
+}
+
+async function main(): Promise<void> {
+  const settings: Settings = settingsFromArgs();
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'actiongate-bench-'));
+  const scratch = mkdtempSync(join(os.tmpdir(), 'actiongate-bench-scratch-'));
+  const servers: ChildServer[] = [];
+  const pools: { close(): void }[] = [];
+  const startedAt = new Date().toISOString();
+  const machineInfo = machine();
+  try {
+    const durableAddress = `127.0.0.1:${await freePort()}`;
+    const durableArgs = ['bin/actiongate.js', 'serve', '--listen', durableAddress, '--data-dir', dataDir, '--log-level', 'warn'];
+    const durable = await startChildServer('durable', durableArgs, durableAddress, REPO);
+    servers.push(durable);
+    const durableRaw = new RawClientPool(durable.address, settings.channels, DEADLINE_MS);
+    const sdk = new ActionClientPool(durable.address, settings.channels);
+    pools.push(durableRaw, sdk);
+
+    // One real Propose: its reply is what the bare server will send back, byte for byte.
+    const proposeBytes = toBuffer(ProposeRequest.encode(PROPOSAL).finish());
+    const proposeReply = await durableRaw.call(PROPOSE_PATH, proposeBytes);
+    const decoded = ProposeResponse.decode(proposeReply);
+    if (decoded.action?.status !== ActionStatus.ACTION_STATUS_PENDING) throw new Error('the durable server did not create a PENDING action');
+    const replyFile = join(scratch, 'propose-response.bin');
+    writeFileSync(replyFile, proposeReply);
+
+    const echoAddress = `127.0.0.1:${await freePort()}`;
+    const echoArgs = ['--import', 'tsx', 'bench/echoServer.ts', '--listen', echoAddress, '--reply-file', replyFile];
+    const echo = await startChildServer('echo', echoArgs, echoAddress, REPO);
+    servers.push(echo);
+    const echoRaw = new RawClientPool(echo.address, settings.channels, DEADLINE_MS);
+    pools.push(echoRaw);
+    if (!(await echoRaw.call(ECHO_SERVICE.reply.path, proposeBytes)).equals(proposeReply)) throw new Error('the bare server answered wrong bytes');
+
+    const lifecycle: Operation = async (worker, timed) => {
+      const client = sdk.take();
+      const options = { timeoutMs: DEADLINE_MS };
+      const proposed = await timed('Propose', () => client.propose({ ...PROPOSAL, correlationId: `bench-${worker}` }, options));
+      const actionId = proposed.action!.actionId;
+      await timed('Approve', () => client.approve({ actionId, reason: 'benchmark' }, options));
+      const claimed = await timed('Execute', () => client.execute({ executorId: `bench-executor-${worker}`, actionId }, options));
+      const done = await timed('Complete', () => client.complete({ actionId, leaseId: claimed.leaseId, result: RESULT }, options));
+      if (done.action?.status !== ActionStatus.ACTION_STATUS_COMPLETED) throw new Error(`action ${actionId} did not complete`);
+    };
+    const phases: Record<string, Phase> = {
+      echoProposeSized: {
+        name: 'echoProposeSized',
+        server: () => echo,
+        operation: async (_worker, timed) => void (await timed('Reply', () => echoRaw.call(ECHO_SERVICE.reply.path, proposeBytes))),
+        rate: (r) => r.rpcsPerSecond.Reply ?? 0,
+      },
+      durablePropose: {
+        name: 'durablePropose',
+        server: () => durable,
+        operation: async (_worker, timed) => void (await timed('Propose', () => durableRaw.call(PROPOSE_PATH, proposeBytes))),
+        rate: (r) => r.rpcsPerSecond.Propose ?? 0,
+      },
+      echoTiny: {
+        name: 'echoTiny',
+        server: () => echo,
+        operation: async (_worker, timed) => void (await timed('Echo', () => echoRaw.call(ECHO_SERVICE.echo.path, TINY_ECHO))),
+        rate: (r) => r.rpcsPerSecond.Echo ?? 0,
+      },
+      durableLifecycle: { name: 'durableLifecycle', server: () => durable, operation: lifecycle, rate: (r) => r.operationsPerSecond },
+    };
+
+    const rounds: Record<string, LoadReport & { rate: number }>[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      // ABBA: the order flips every round so drift (page cache, JIT, a noisy neighbour) hits both sides alike.
+      const order = round % 2 === 0
+        ? ['echoProposeSized', 'durablePropose', 'echoTiny', 'durableLifecycle']
+        : ['durablePropose', 'echoProposeSized', 'durableLifecycle', 'echoTiny'];
+      const results: Record<string, LoadReport & { rate: number }> = {};
+      for (const name of order) {
+        const phase = phases[name]!;
+        const server = phase.server();
+        const report = await runLoad(phase.operation, { ...settings, serverCpuSeconds: () => server.cpuSeconds() });
+        results[name] = { rate: phase.rate(report), ...report };
+        const failed = report.failedOperations > 0 ? `, ${report.failedOperations} failed ${JSON.stringify(report.errors)}` : '';
+        log(`round ${round + 1}/${settings.rounds} ${name}: ${phase.rate(report)}/s, server ${report.serverCpuCores} cores, ` +
+          `client ${report.clientCpuCores} cores${failed}`);
+      }
+      rounds.push(results);
+    }
+
+    const ratios = rounds.map((r) => round3(r.durablePropose!.rate / r.echoProposeSized!.rate));
+    const medianOf = (phase: string): number => median(rounds.map((r) => r[phase]!.rate));
+    const lifecycleLatency = Object.fromEntries(['Propose', 'Approve', 'Execute', 'Complete'].map((rpc) => [rpc, {
+      p50Ms: round3(median(rounds.map((r) => r.durableLifecycle!.latency[rpc]?.p50Ms ?? 0))),
+      p99Ms: round3(median(rounds.map((r) => r.durableLifecycle!.latency[rpc]?.p99Ms ?? 0))),
+    }]));
+    const report = {
+      benchmark: 'lifecycle',
+      startedAt,
+      machine: machineInfo,
+      settings: {
+        ...settings,
+        deadlineMs: DEADLINE_MS,
+        durableServer: `node ${durableArgs.join(' ')}`,
+        durableStore: 'SQLite (better-sqlite3), WAL, synchronous=FULL, group commit; fresh temp data dir on the machine\'s disk',
+        bareServer: `node ${echoArgs.join(' ')}`,
+        bytes: { proposeRequest: proposeBytes.length, proposeResponse: proposeReply.length, tinyEcho: TINY_ECHO.length },
+        load: 'one closed-loop worker per unit of concurrency (so `concurrency` RPCs in flight), grpc-js clients in this ' +
+          'process, one TCP connection per channel, round-robin; warmup, then a fixed window; RPCs finishing in the window count',
+        ratioMethod: 'durablePropose RPCs/s divided by echoProposeSized RPCs/s of the same round; both sent with the same ' +
+          'raw-bytes client (pre-encoded ProposeRequest, reply not decoded); the bare server answers with a real encoded ' +
+          'ProposeResponse, so both directions carry the same bytes. echoTiny (16 B each way) is for reference only',
+      },
+      summary: {
+        proposeToEchoRatioMedian: median(ratios),
+        proposeToEchoRatios: ratios,
+        target: TARGET_RATIO,
+        meetsTarget: median(ratios) >= TARGET_RATIO,
+        proposeRpsMedian: medianOf('durablePropose'),
+        echoProposeSizedRpsMedian: medianOf('echoProposeSized'),
+        echoTinyRpsMedian: medianOf('echoTiny'),
+        proposeToTinyEchoRatioMedian: median(rounds.map((r) => round3(r.durablePropose!.rate / r.echoTiny!.rate))),
+        lifecyclesPerSecondMedian: medianOf('durableLifecycle'),
+        lifecycleRpcLatencyMedianOfRounds: lifecycleLatency,
+        serverCpuMicrosPerRpcMedian: Object.fromEntries(Object.keys(phases).map((phase) => [
+          phase, median(rounds.map((r) => r[phase]!.serverCpuMicrosPerRpc)),
+        ])),
+      },
+      rounds: rounds.map((results, index) => ({ round: index + 1, proposeToEchoRatio: ratios[index], ...results })),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } finally {
+    for (const pool of pools) pool.close();
+    await Promise.all(servers.map((server) => server.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:lifecycle failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  if (err instanceof Error && err.cause !== undefined) process.stderr.write(`cause: ${String((err.cause as Error).stack ?? err.cause)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,110 @@
+import type Database from 'better-sqlite3';
+import type { Action, ActionWithHistory, HistoryEvent } from '../../domain/action.js';
+import { NOT_HALTED, type ControlSignal, type HaltState } from '../../domain/controlSignal.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { ActionChange, ActionChangeStep } from '../../domain/lifecycle.js';
+import { actionFromRow, eventFromRow, rowParams, signalFromRow, type ActionRow, type EventRow, type SignalRow } from './actionRows.js';
+
+export const ACTION_COLUMNS = [
+  'id', 'version', 'created_at', 'updated_at', 'proposed_by', 'idempotency_key', 'correlation_id', 'node', 'service',
+  'action_type', 'risk_level', 'confidence', 'approval_required', 'autonomous_eligible', 'status', 'payload',
+  'rollback_reference', 'expires_at', 'attempt', 'max_attempts', 'lease_id', 'lease_executor', 'lease_expires_at',
+  'lease_ttl_ms', 'result', 'error', 'control', 'paused_by_halt', 'control_sequence',
+];
+const MUTABLE_COLUMNS = ACTION_COLUMNS.filter((c) => !['id', 'created_at', 'proposed_by', 'idempotency_key'].includes(c));
+const UPDATE_ACTION = `UPDATE actions SET ${MUTABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND version = @expected_version`;
+const INSERT_ACTION = `INSERT INTO actions (${ACTION_COLUMNS.join(', ')}) VALUES (${ACTION_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+const EVENT_COLUMNS = 'e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id';
+
+/** What a committed write hands to listeners. */
+export type StoreEffect = { readonly event: HistoryEvent } | { readonly signal: ControlSignal };
+
+/**
+ * The synchronous row operations both halves of the SQLite store share. Each
+ * runs inside the caller's transaction; none of them commits.
+ */
+export class SqliteTables {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    readonly db: Database.Database,
+    readonly clock: () => number,
+  ) {}
+
+  statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  readRow(actionId: string): ActionRow {
+    const row = this.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
+    if (row === undefined) throw new NotFoundError('action', actionId);
+    return row;
+  }
+
+  insertAction(action: Action): void {
+    this.statement(INSERT_ACTION).run(rowParams(action, 1));
+  }
+
+  /** Decides and writes one step, compare-and-set on the row version read in this transaction. */
+  apply(row: ActionRow, decide: ActionChangeStep, effects: StoreEffect[]): Action {
+    const now = this.clock();
+    const current = actionFromRow(row);
+    return this.write(row, current, decide(current, now, this.haltState()), now, effects);
+  }
+
+  write(row: ActionRow, current: Action, change: ActionChange, now: number, effects: StoreEffect[]): Action {
+    const next: Action = { ...current, ...change.patch, status: change.to, updatedAt: now };
+    const written = this.statement(UPDATE_ACTION).run({ ...rowParams(next, row.version + 1), expected_version: row.version });
+    if (written.changes !== 1) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
+    if (change.event !== null) effects.push({ event: this.appendEvent(next, change.from, change.event.reason, change.event.actor) });
+    return next;
+  }
+
+  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string): HistoryEvent {
+    const at = action.updatedAt;
+    const inserted = this.statement(
+      'INSERT INTO action_events (action_id, from_status, to_status, actor, reason, at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(action.id, from, action.status, actor, reason, at, action.attempt);
+    const sequence = Number(inserted.lastInsertRowid);
+    return { sequence, actionId: action.id, from, to: action.status, actor, reason, at, attempt: action.attempt, actionType: action.actionType, node: action.node, service: action.service };
+  }
+
+  insertSignal(draft: Omit<ControlSignal, 'sequence'>, effects: StoreEffect[]): ControlSignal {
+    const inserted = this.statement(
+      `INSERT INTO control_signals (action_id, executor_id, signal, reason, issued_by, issued_at, terminate_running)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(draft.actionId, draft.executorId, draft.signal, draft.reason, draft.issuedBy, draft.issuedAt, draft.terminateRunning ? 1 : 0);
+    const signal = { ...draft, sequence: Number(inserted.lastInsertRowid) };
+    effects.push({ signal });
+    return signal;
+  }
+
+  haltState(): HaltState {
+    const row = this.statement(
+      "SELECT * FROM control_signals WHERE action_id IS NULL AND signal IN ('HALT', 'UNHALT') ORDER BY sequence DESC LIMIT 1",
+    ).get() as SignalRow | undefined;
+    if (row === undefined) return NOT_HALTED;
+    const signal = signalFromRow(row);
+    return { halted: signal.signal === 'HALT', terminateRunning: signal.signal === 'HALT' && signal.terminateRunning, signal };
+  }
+
+  lastSignalSequence(): number {
+    const row = this.statement('SELECT MAX(sequence) AS sequence FROM control_signals').get() as { sequence: number | null };
+    return row.sequence ?? 0;
+  }
+
+  withHistory(action: Action): ActionWithHistory {
+    const rows = this.statement(`SELECT ${EVENT_COLUMNS} WHERE e.action_id = ? ORDER BY e.sequence`).all(action.id) as EventRow[];
+    return { ...action, history: rows.map(eventFromRow) };
+  }
+
+  readEvents(where: { sql: string; params: unknown[] }, limit: number): HistoryEvent[] {
+    const rows = this.statement(`SELECT ${EVENT_COLUMNS} ${where.sql} ORDER BY e.sequence LIMIT ?`).all(...where.params, limit) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+}
