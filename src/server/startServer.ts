@@ -2,14 +2,17 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
+import { ControlHub } from '../control/ControlHub.js';
 import { ActionServiceService } from '../gen/actiongate/v1/action_service.js';
+import { ControlServiceService } from '../gen/actiongate/v1/control_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
+import { createControlServiceHandlers } from './ControlServiceHandlers.js';
 import { LeaseSweeper } from './LeaseSweeper.js';
 import { addReflection } from './reflection.js';
 import type { ServerConfig } from './ServerConfig.js';
 
-const SERVICES = ['actiongate.v1.ActionService'];
+const SERVICES = ['actiongate.v1.ActionService', 'actiongate.v1.ControlService'];
 
 export interface RunningServer {
   /** The port bound, useful when the config asked for port 0. */
@@ -44,7 +47,10 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const catalog = new ActionCatalog(config.actionTypes);
   const deps = { store, catalog, config, log, shutdown: shutdownController.signal };
+  const hub = new ControlHub(store);
+  hub.start();
   server.addService(ActionServiceService, createActionServiceHandlers(deps));
+  server.addService(ControlServiceService, createControlServiceHandlers({ store, hub, log, shutdown: deps.shutdown }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
   health.addToServer(server);
@@ -70,6 +76,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       for (const service of ['', ...SERVICES]) health.setStatus(service, 'NOT_SERVING');
       // Streams and long polls end first so tryShutdown only waits for short calls.
       shutdownController.abort();
+      hub.stop();
       await tryShutdown(server, config.shutdownGraceMs);
       await sweeper.stop();
       await store.close();

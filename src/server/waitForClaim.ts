@@ -3,7 +3,7 @@ import type { ActionStore } from '../store/ActionStore.js';
 
 /**
  * Tries to claim; when nothing matches, waits for a commit that could make
- * something claimable (an action becoming APPROVED) and tries again, until
+ * something claimable (an action becoming APPROVED, a resume, an unhalt) and tries again, until
  * `waitMs` has passed or `signal` aborts. It listens before each attempt so an
  * approval that lands between the attempt and the wait still wakes it.
  */
@@ -18,9 +18,17 @@ export async function waitForClaim(
   for (;;) {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
-    const unsubscribe = store.onEvents((events) => {
+    const stopEvents = store.onEvents((events) => {
       if (events.some(wakesClaimers)) wake();
     });
+    // A resume or an unhalt can make an approved action claimable without a status change.
+    const stopSignals = store.onSignals((signals) => {
+      if (signals.some((s) => s.signal === 'RESUME' || s.signal === 'UNHALT')) wake();
+    });
+    const unsubscribe = (): void => {
+      stopEvents();
+      stopSignals();
+    };
     let timer: NodeJS.Timeout | undefined;
     const onAbort = (): void => wake();
     try {

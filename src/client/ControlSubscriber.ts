@@ -1,0 +1,138 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { ActionGuard } from './ActionGuard.js';
+import { backoffDelay, DEFAULT_BACKOFF, RETRYABLE_STATUSES, sleep, type BackoffPolicy } from './backoff.js';
+import { clientSignalFromProto, type ClientSignal } from './ClientSignal.js';
+import type { ControlClient, SubscribeResponse } from './ControlClient.js';
+import { LocalControlState } from './LocalControlState.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'live' | 'backoff' | 'stopped' | 'failed';
+
+export interface ControlSubscriberOptions {
+  readonly backoff?: BackoffPolicy;
+  readonly random?: () => number;
+  /** Acknowledge applied signals with ControlService.Ack (default true). */
+  readonly acknowledge?: boolean;
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * Keeps one executor's control stream up: subscribes, applies the snapshot and
+ * live signals to `state`, acknowledges them, and reconnects forever with
+ * capped exponential backoff and jitter (reset once a connection is live).
+ * Only a status no reconnect can fix (a bad executor id, say) stops it, in state 'failed'.
+ */
+export class ControlSubscriber {
+  readonly state = new LocalControlState();
+  readonly connection$ = new BehaviorSubject<ConnectionState>('idle');
+  private readonly signalSubject = new Subject<ClientSignal>();
+  readonly signals$: Observable<ClientSignal> = this.signalSubject.asObservable();
+  /** Reconnects since the last live connection; the next backoff delay grows with it. */
+  attempt = 0;
+  private readonly stopController = new AbortController();
+  private loop: Promise<void> | undefined;
+  private cancelStream: (() => void) | undefined;
+  private pendingAcks = new Set<string>();
+  private ackScheduled = false;
+
+  constructor(
+    private readonly client: ControlClient,
+    readonly executorId: string,
+    private readonly options: ControlSubscriberOptions = {},
+  ) {}
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopController.abort(new Error('control subscriber stopped'));
+    this.cancelStream?.();
+    await this.loop;
+    this.connection$.next('stopped');
+  }
+
+  /** Resolves once a snapshot has been applied and the stream is live. */
+  waitUntilLive(options: { signal?: AbortSignal } = {}): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const subscription = this.connection$.subscribe((state) => {
+        if (state === 'live') done(resolve);
+        else if (state === 'failed' || state === 'stopped') done(() => reject(new Error(`control subscriber is ${state}`)));
+      });
+      const onAbort = (): void => done(() => reject(options.signal?.reason));
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      function done(settle: () => void): void {
+        queueMicrotask(() => subscription.unsubscribe());
+        options.signal?.removeEventListener('abort', onAbort);
+        settle();
+      }
+    });
+  }
+
+  /** A guard for an action this executor holds. */
+  guard(actionId: string): ActionGuard {
+    return new ActionGuard(actionId, this.state.runState$(actionId), () => this.state.hold$(actionId).value.reason || this.state.halt$.value.reason);
+  }
+
+  private async run(): Promise<void> {
+    const stop = this.stopController.signal;
+    while (!stop.aborted) {
+      this.connection$.next('connecting');
+      const code = await this.connectOnce();
+      if (stop.aborted) return;
+      if (!RETRYABLE_STATUSES.has(code)) {
+        this.connection$.next('failed');
+        return;
+      }
+      this.connection$.next('backoff');
+      try {
+        await sleep(backoffDelay(this.attempt, this.options.backoff ?? DEFAULT_BACKOFF, this.options.random), stop);
+      } catch {
+        return;
+      }
+      this.attempt += 1;
+    }
+  }
+
+  /** One stream, from subscribe to its end; resolves with the status it ended with. */
+  private connectOnce(): Promise<status> {
+    return new Promise((resolve) => {
+      const stream = this.client.subscribe(this.executorId);
+      let ended = false;
+      const end = (code: status): void => {
+        if (ended) return;
+        ended = true;
+        this.cancelStream = undefined;
+        resolve(code);
+      };
+      this.cancelStream = () => stream.cancel();
+      stream.on('data', (message: SubscribeResponse) => {
+        const signal = message.signal === undefined ? null : clientSignalFromProto(message.signal);
+        if (signal === null) return;
+        if (signal.kind === 'SNAPSHOT_COMPLETE') {
+          this.attempt = 0;
+          this.connection$.next('live');
+        } else {
+          this.state.apply(signal);
+          if (signal.sequence > 0) this.acknowledge(String(signal.sequence));
+        }
+        this.signalSubject.next(signal);
+      });
+      stream.on('error', (err: ServiceError) => end(err.code ?? status.UNKNOWN));
+      stream.on('end', () => end(status.OK));
+    });
+  }
+
+  private acknowledge(sequence: string): void {
+    if (this.options.acknowledge === false) return;
+    this.pendingAcks.add(sequence);
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      this.ackScheduled = false;
+      const sequences = [...this.pendingAcks];
+      this.pendingAcks = new Set();
+      this.client.ack(this.executorId, sequences).catch((err: unknown) => this.options.onError?.(err));
+    });
+  }
+}

@@ -1,0 +1,91 @@
+import type { Logger } from 'pino';
+import type { ControlHub } from '../control/ControlHub.js';
+import type { ActionControlMove } from '../domain/control.js';
+import { NotFoundError } from '../domain/errors.js';
+import { limitText, requireText, requireUuid } from '../domain/validation.js';
+import type { ControlServiceServer } from '../gen/actiongate/v1/control_service.js';
+import type { ActionStore } from '../store/ActionStore.js';
+import type { CallContext } from './callContext.js';
+import { acknowledgementToProto, haltToProto, signalToProto } from './controlMapping.js';
+import { actionToProto, controlToProto, statusToProto } from './protoMapping.js';
+import { parseSequences } from './sequences.js';
+import { subscribeHandler } from './subscribeHandler.js';
+import { unaryHandler } from './unaryHandler.js';
+
+export interface ControlServiceDeps {
+  readonly store: ActionStore;
+  readonly hub: ControlHub;
+  readonly log: Logger;
+  readonly shutdown: AbortSignal;
+}
+
+interface ActionControlRequest {
+  actionId: string;
+  reason: string;
+}
+
+export function createControlServiceHandlers(deps: ControlServiceDeps): ControlServiceServer {
+  const { store, hub, log, shutdown } = deps;
+  const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
+    unaryHandler(method, log, shutdown, handle);
+
+  const controlAction = (method: string, move: ActionControlMove) =>
+    unary(method, async (req: ActionControlRequest, ctx) => {
+      const actionId = requireUuid('action_id', req.actionId);
+      const reason = limitText('reason', req.reason.trim(), 1024);
+      const { action, signal } = await store.control(actionId, move, ctx.principal, reason);
+      log.info({ actionId, signal: signal.signal, sequence: signal.sequence, executorId: signal.executorId, actor: ctx.principal }, 'control signal');
+      return { action: actionToProto(action), signal: signalToProto(signal) };
+    });
+
+  return {
+    subscribe: subscribeHandler({ store, hub, log, shutdown }),
+    pause: controlAction('Pause', 'pause'),
+    resume: controlAction('Resume', 'resume'),
+    terminate: controlAction('Terminate', 'terminate'),
+
+    halt: unary('Halt', async (req, ctx) => {
+      const reason = limitText('reason', req.reason.trim(), 1024);
+      const { halt, affected } = await store.halt(ctx.principal, reason, req.terminateRunning);
+      log.warn({ actor: ctx.principal, reason, terminateRunning: req.terminateRunning, affected: affected.length }, 'halted');
+      return { halt: haltToProto(halt), affectedActionIds: affected };
+    }),
+
+    unhalt: unary('Unhalt', async (req, ctx) => {
+      const reason = limitText('reason', req.reason.trim(), 1024);
+      const { halt, resumed } = await store.unhalt(ctx.principal, reason);
+      log.warn({ actor: ctx.principal, reason, resumed: resumed.length }, 'unhalted');
+      return { halt: haltToProto(halt), resumedActionIds: resumed };
+    }),
+
+    getControlState: unary('GetControlState', async (req) => {
+      const halt = await store.haltState();
+      const haltAcks = halt.signal === null ? [] : await store.acknowledgements([halt.signal.sequence]);
+      const response = { halt: haltToProto(halt, haltAcks), subscribedExecutors: hub.subscribedExecutors() };
+      if (req.actionId === '') return response;
+      const actionId = requireUuid('action_id', req.actionId);
+      const action = await store.getAction(actionId);
+      if (action === null) throw new NotFoundError('action', actionId);
+      const signals = await store.signalsFor(actionId);
+      const acks = await store.acknowledgements(signals.map((s) => s.sequence));
+      return {
+        ...response,
+        action: {
+          actionId,
+          controlState: controlToProto(action.control),
+          status: statusToProto(action.status),
+          executorId: action.lease?.executorId ?? '',
+          pausedByHalt: action.pausedByHalt,
+          signals: signals.map((s) => signalToProto(s)),
+          acknowledgements: acks.map(acknowledgementToProto),
+        },
+      };
+    }),
+
+    ack: unary('Ack', async (req) => {
+      const executorId = requireText('executor_id', req.executorId);
+      const sequences = parseSequences('sequences', req.sequences);
+      return { recorded: await store.acknowledge(executorId, sequences) };
+    }),
+  };
+}

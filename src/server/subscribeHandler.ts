@@ -1,0 +1,86 @@
+import { status, type handleServerStreamingCall } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import type { ControlHub } from '../control/ControlHub.js';
+import { SubscriptionOverflowError } from '../control/Subscription.js';
+import { snapshotSignalFor } from '../domain/control.js';
+import type { ControlSignal } from '../domain/controlSignal.js';
+import { requireText } from '../domain/validation.js';
+import type { SubscribeRequest, SubscribeResponse } from '../gen/actiongate/v1/control_service.js';
+import type { ControlStore } from '../store/ControlStore.js';
+import { callContext } from './callContext.js';
+import { signalToProto } from './controlMapping.js';
+import { ServerError, toServiceError } from './errorMapper.js';
+import { writeWithBackpressure } from './streamWriter.js';
+
+export interface SubscribeDeps {
+  readonly store: ControlStore;
+  readonly hub: ControlHub;
+  readonly log: Logger;
+  readonly shutdown: AbortSignal;
+}
+
+/** The snapshot a (re)subscribing executor starts from: its actions, the halt state, then the marker. */
+async function snapshotSignals(store: ControlStore, executorId: string): Promise<{ signals: ControlSignal[]; highWater: number }> {
+  const snapshot = await store.snapshot(executorId);
+  const signals: ControlSignal[] = snapshot.actions.map((action) => ({
+    sequence: action.controlSequence,
+    actionId: action.id,
+    executorId,
+    signal: snapshotSignalFor(action),
+    reason: action.control === 'PAUSED' && action.pausedByHalt ? 'paused by halt' : '',
+    issuedBy: '',
+    issuedAt: action.updatedAt,
+    terminateRunning: false,
+  }));
+  const halt = snapshot.halt.signal ?? { sequence: 0, actionId: null, executorId: null, signal: 'UNHALT', reason: '', issuedBy: '', issuedAt: 0, terminateRunning: false };
+  signals.push(halt);
+  const marker: ControlSignal = {
+    sequence: snapshot.highWater, actionId: null, executorId, signal: 'SNAPSHOT_COMPLETE', reason: '', issuedBy: '', issuedAt: Date.now(), terminateRunning: false,
+  };
+  return { signals: [...signals, marker], highWater: snapshot.highWater };
+}
+
+export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall<SubscribeRequest, SubscribeResponse> {
+  const { store, hub, log, shutdown } = deps;
+  return (call) => {
+    const context = callContext(call, shutdown);
+    const signal = context.signal;
+    let executorId: string;
+    try {
+      executorId = requireText('executor_id', call.request.executorId);
+    } catch (err) {
+      call.emit('error', toServiceError(err, log, 'Subscribe'));
+      return;
+    }
+    const subscription = hub.subscribe(executorId);
+    const streamLog = log.child({ executorId });
+    const run = async (): Promise<void> => {
+      const { signals, highWater } = await snapshotSignals(store, executorId);
+      subscription.startAfter(highWater);
+      for (const item of signals) {
+        const snapshot = item.signal !== 'SNAPSHOT_COMPLETE';
+        if (!(await writeWithBackpressure(call, { signal: signalToProto(item, snapshot) }, signal))) return;
+      }
+      streamLog.debug({ highWater, held: signals.length - 2 }, 'control stream live');
+      for await (const item of subscription.signals(signal)) {
+        if (!(await writeWithBackpressure(call, { signal: signalToProto(item) }, signal))) return;
+      }
+    };
+    run()
+      .then(
+        () => call.end(),
+        (err: unknown) => {
+          if (err instanceof SubscriptionOverflowError) {
+            streamLog.warn('control stream fell behind; closing it so the executor resubscribes');
+            call.emit('error', toServiceError(new ServerError(status.RESOURCE_EXHAUSTED, err.message), log, 'Subscribe'));
+          } else {
+            call.emit('error', toServiceError(err, log, 'Subscribe'));
+          }
+        },
+      )
+      .finally(() => {
+        subscription.close();
+        context.dispose();
+      });
+  };
+}
