@@ -1,6 +1,6 @@
 import type { ControlSignal } from '../domain/controlSignal.js';
 import type { ControlStore } from '../store/ControlStore.js';
-import { Subscription } from './Subscription.js';
+import { Subscription, SUBSCRIPTION_BUFFER_LIMIT } from './Subscription.js';
 
 /**
  * Fans committed control signals out to the executors' streams: a signal for
@@ -13,7 +13,10 @@ export class ControlHub {
   private readonly everyone = new Set<Subscription>();
   private stopListening: (() => void) | undefined;
 
-  constructor(private readonly store: ControlStore) {}
+  constructor(
+    private readonly store: ControlStore,
+    private readonly bufferLimit = SUBSCRIPTION_BUFFER_LIMIT,
+  ) {}
 
   start(): void {
     this.stopListening = this.store.onSignals((signals) => {
@@ -28,7 +31,7 @@ export class ControlHub {
 
   /** Registers before the caller reads its snapshot, so nothing committed in between is missed. */
   subscribe(executorId: string): Subscription {
-    const subscription = new Subscription(executorId, (s) => this.remove(s));
+    const subscription = new Subscription(executorId, (s) => this.remove(s), this.bufferLimit);
     let set = this.byExecutor.get(executorId);
     if (set === undefined) {
       set = new Set();

@@ -5,8 +5,11 @@ export const SUBSCRIPTION_BUFFER_LIMIT = 1024;
 
 export class SubscriptionOverflowError extends Error {
   override name = 'SubscriptionOverflowError';
-  constructor(readonly executorId: string) {
-    super(`control stream of ${executorId} fell more than ${SUBSCRIPTION_BUFFER_LIMIT} signals behind; resubscribe for a fresh snapshot`);
+  constructor(
+    readonly executorId: string,
+    limit: number,
+  ) {
+    super(`control stream of ${executorId} fell more than ${limit} signals behind; resubscribe for a fresh snapshot`);
   }
 }
 
@@ -45,7 +48,7 @@ export class Subscription {
     abort.addEventListener('abort', onAbort, { once: true });
     try {
       while (!abort.aborted) {
-        if (this.overflowed) throw new SubscriptionOverflowError(this.executorId);
+        if (this.overflowed) throw new SubscriptionOverflowError(this.executorId, this.limit);
         if (this.buffer.length === 0) {
           await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;

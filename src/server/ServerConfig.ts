@@ -17,6 +17,8 @@ export interface ServerConfig {
   readonly sweepIntervalMs: number;
   /** How long shutdown waits for calls in flight before cutting them off. */
   readonly shutdownGraceMs: number;
+  /** Control signals held for one slow Subscribe stream before it is closed with RESOURCE_EXHAUSTED. */
+  readonly controlBufferLimit: number;
   readonly logLevel: string;
 }
 
@@ -33,5 +35,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxPendingTtlSeconds: 30 * 24 * 3600,
   sweepIntervalMs: 1000,
   shutdownGraceMs: 10_000,
+  controlBufferLimit: 1024,
   logLevel: 'info',
 };

@@ -47,7 +47,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const catalog = new ActionCatalog(config.actionTypes);
   const deps = { store, catalog, config, log, shutdown: shutdownController.signal };
-  const hub = new ControlHub(store);
+  const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
   server.addService(ActionServiceService, createActionServiceHandlers(deps));
   server.addService(ControlServiceService, createControlServiceHandlers({ store, hub, log, shutdown: deps.shutdown }));
