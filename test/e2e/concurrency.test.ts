@@ -101,6 +101,25 @@ describe('concurrent executors', () => {
     expect(answer.leaseId).toBe('');
   });
 
+  it('Execute without action_id claims the oldest matching approved action first, honouring action_types and nodes', async () => {
+    const node = uniqueNode('order');
+    const a = await proposeAction(t.actions, { node, actionType: 'redeploy_service' });
+    const b = await proposeAction(t.actions, { node, actionType: 'redeploy_service' });
+    const c = await proposeAction(t.actions, { node, actionType: 'rerun_healthcheck' });
+    const d = await proposeAction(t.actions, { node, actionType: 'redeploy_service' });
+    const elsewhere = await proposeAction(t.actions, { actionType: 'redeploy_service' });
+    // Approved out of creation order; d stays PENDING.
+    for (const action of [elsewhere, c, b, a]) await t.actions.approve({ actionId: action.actionId });
+    const next = async (actionTypes: string[]) =>
+      (await t.actions.execute({ executorId: 'ordered', nodes: [node], actionTypes })).action?.actionId;
+    expect(await next(['redeploy_service'])).toBe(a.actionId);
+    expect(await next(['redeploy_service'])).toBe(b.actionId);
+    expect(await next(['redeploy_service'])).toBeUndefined();
+    expect(await next(['rerun_healthcheck', 'redeploy_service'])).toBe(c.actionId);
+    expect((await getAction(t.actions, d.actionId)).status).toBe(ActionStatus.ACTION_STATUS_PENDING);
+    expect((await getAction(t.actions, elsewhere.actionId)).status).toBe(ActionStatus.ACTION_STATUS_APPROVED);
+  });
+
   it('a long poll returns the action that gets approved while it waits', async () => {
     const node = uniqueNode('poll');
     const action = await proposeAction(t.actions, { node });

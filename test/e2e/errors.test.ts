@@ -75,10 +75,12 @@ describe('errors and their status codes', () => {
     expect((await propose({ confidence: 1 })).action?.confidence).toBe(1);
   });
 
-  it('a payload over 64 KiB is INVALID_ARGUMENT naming payload; one under it is accepted', async () => {
-    await invalid(propose({ payload: { blob: 'x'.repeat(64 * 1024 + 1) } }), 'payload');
-    const ok = await propose({ payload: { blob: 'x'.repeat(60 * 1024) } });
-    expect((ok.action?.payload as { blob: string }).blob).toHaveLength(60 * 1024);
+  it('a payload over 64 KiB as JSON is INVALID_ARGUMENT naming payload; one of exactly 64 KiB is accepted', async () => {
+    const overhead = JSON.stringify({ blob: '' }).length;
+    await invalid(propose({ payload: { blob: 'x'.repeat(64 * 1024 - overhead + 1) } }), 'payload');
+    await invalid(propose({ payload: { blob: 'x'.repeat(1024 * 1024) } }), 'payload');
+    const ok = await propose({ payload: { blob: 'x'.repeat(64 * 1024 - overhead) } });
+    expect((ok.action?.payload as { blob: string }).blob).toHaveLength(64 * 1024 - overhead);
   });
 
   it('a payload holding NaN or an infinity is INVALID_ARGUMENT naming payload', async () => {
@@ -101,6 +103,10 @@ describe('errors and their status codes', () => {
     await invalid(lastValueFrom(t.actions.watchActions({ statuses: [undefinedStatus(99)] })), 'statuses');
   });
 
+  it('WatchActions from a sequence no server could have issued is INVALID_ARGUMENT naming after_sequence', async () => {
+    await invalid(lastValueFrom(t.actions.watchActions({ afterSequence: '18446744073709551615' })), 'after_sequence');
+  });
+
   it('nothing is created by a refused proposal', async () => {
     const node = uniqueNode();
     await invalid(t.actions.propose({ ...GOOD, node, confidence: Number.NaN }), 'confidence');
@@ -115,6 +121,15 @@ describe('errors and their status codes', () => {
     const after = await getAction(t.actions, action.actionId);
     expect(after.status).toBe(ActionStatus.ACTION_STATUS_PENDING);
     expect(after.history).toHaveLength(1);
+  });
+
+  it('reasons and texts over their length limits are INVALID_ARGUMENT naming the field', async () => {
+    const action = await proposeAction(t.actions);
+    await invalid(t.actions.approve({ actionId: action.actionId, reason: 'r'.repeat(1025) }), 'reason');
+    await invalid(t.actions.reject({ actionId: action.actionId, reason: 'r'.repeat(1025) }), 'reason');
+    await invalid(propose({ node: 'n'.repeat(257) }), 'node');
+    await invalid(propose({ idempotencyKey: 'k'.repeat(257) }), 'idempotency_key');
+    expect((await getAction(t.actions, action.actionId)).status).toBe(ActionStatus.ACTION_STATUS_PENDING);
   });
 
   it('a page_token the server did not issue is INVALID_ARGUMENT naming page_token', async () => {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionStatus, DecisionKind, RiskLevel } from '../../src/gen/actiongate/v1/action.js';
 import { actionIn, getAction, proposeAction, uniqueNode } from '../support/actionFactory.js';
+import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 const S = ActionStatus;
@@ -143,5 +145,33 @@ describe('the action lifecycle end to end', () => {
     expect(other.replayed).toBe(false);
     expect(other.action?.actionId).not.toBe(first.actionId);
     expect((await t.actions.listActions({ node })).actions).toHaveLength(2);
+  });
+});
+
+describe('a server with configured action types', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ actionTypes: [{ type: 'drain_node', risk: 'DANGEROUS', description: 'drain every pod from a node' }] });
+  });
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  it('takes a DANGEROUS type from the catalog, and a proposer cannot lower it', async () => {
+    for (const requested of [RiskLevel.RISK_LEVEL_UNSPECIFIED, RiskLevel.RISK_LEVEL_SAFE, RiskLevel.RISK_LEVEL_GUARDED]) {
+      const action = await proposeAction(t.actions, { actionType: 'drain_node', riskLevel: requested });
+      expect(RiskLevel[action.riskLevel]).toBe('RISK_LEVEL_DANGEROUS');
+      expect(action.approvalRequired).toBe(true);
+      expect(action.autonomousEligible).toBe(false);
+    }
+  });
+
+  it('lists the configured type among the known ones when a type is unknown', async () => {
+    await expectGrpcError(proposeAction(t.actions, { actionType: 'no_such_type' }), status.INVALID_ARGUMENT, 'action_type', 'drain_node', 'redeploy_service');
+  });
+
+  it('finds an action by its id in upper case too', async () => {
+    const action = await proposeAction(t.actions);
+    expect((await getAction(t.actions, action.actionId.toUpperCase())).actionId).toBe(action.actionId);
   });
 });
