@@ -2,8 +2,8 @@ import { status, type handleServerStreamingCall } from '@grpc/grpc-js';
 import type { HistoryEvent } from '../domain/action.js';
 import { limitText } from '../domain/validation.js';
 import type { WatchActionsRequest, WatchActionsResponse } from '../gen/actiongate/v1/action_service.js';
-import { eventMatches, type ActionFilter } from '../store/ActionStore.js';
-import type { ActionServiceDeps } from './ActionServiceHandlers.js';
+import { eventMatches, type ActionFilter, type ActionStore } from '../store/ActionStore.js';
+import type { Logger } from 'pino';
 import { callContext } from './callContext.js';
 import { ServerError, toServiceError } from './errorMapper.js';
 import { eventToProto, statusesFromProto } from './protoMapping.js';
@@ -19,7 +19,13 @@ export const WATCH_BUFFER_LIMIT = 10_000;
  * before replaying and drops live events the replay already sent, so nothing
  * falls in the gap between the two.
  */
-export function watchActionsHandler(deps: ActionServiceDeps): handleServerStreamingCall<WatchActionsRequest, WatchActionsResponse> {
+export interface WatchDeps {
+  readonly store: ActionStore;
+  readonly log: Logger;
+  readonly shutdown: AbortSignal;
+}
+
+export function watchActionsHandler(deps: WatchDeps): handleServerStreamingCall<WatchActionsRequest, WatchActionsResponse> {
   const { store, log, shutdown } = deps;
   return (call) => {
     const context = callContext(call, shutdown);
