@@ -1,3 +1,4 @@
+import { executorCommand } from './executorCommand.js';
 import { ConfigError } from './loadConfig.js';
 import { serve } from './serve.js';
 
@@ -12,6 +13,19 @@ commands:
              --max-payload-bytes N   (default 65536)
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
              --log-level LEVEL       (default info)
+  executor   claim approved actions and run them, obeying the kill switch
+             --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
+             --executor-id ID        required, env ACTIONGATE_EXECUTOR_ID
+             --action-types A,B      (default: every type with a handler, env ACTIONGATE_ACTION_TYPES)
+             --handlers FILE         real handlers per action type, a JSON object of
+                                     {"command": [...], "timeoutSeconds": N} or {"http": {"url", "method", "timeoutSeconds"}}
+                                     or {"simulate": {"stepDelayMs": N}}; unconfigured built-in types
+                                     run in simulation mode (env ACTIONGATE_HANDLERS)
+             --lease-ttl-seconds N   (default 30; heartbeats every third of it)
+             --concurrency N         actions run at once (default 1)
+             --poll-wait-seconds N   Execute long-poll wait (default 20)
+             --shutdown-grace-seconds N  on SIGTERM/SIGINT, time to finish before aborting (default 30)
+             --log-level LEVEL       (default info)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
     case 'serve':
       await serve(rest, process.env);
       return 0;
+    case 'executor':
+      return executorCommand(rest, process.env);
     case undefined:
     case 'help':
     case '--help':

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { ActionClient } from '../client/ActionClient.js';
+import { ControlClient } from '../client/ControlClient.js';
+import { ControlSubscriber } from '../client/ControlSubscriber.js';
+import { buildHandlers } from '../executor/buildHandlers.js';
+import { Executor } from '../executor/Executor.js';
+import { ExecutorConfigError } from '../executor/ExecutorConfigError.js';
+import type { HandlerSpec } from '../executor/HandlerSpec.js';
+import { loadExecutorConfig } from '../executor/loadExecutorConfig.js';
+import { parseHandlersFile } from '../executor/parseHandlersFile.js';
+import { resolveActionTypes } from '../executor/resolveActionTypes.js';
+import { ConfigError } from './loadConfig.js';
+
+function readHandlers(file: string | null): Map<string, HandlerSpec> {
+  if (file === null) return new Map();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ExecutorConfigError(`cannot read handlers file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
+  return parseHandlersFile(text, file);
+}
+
+/**
+ * `actiongate executor`: runs until SIGTERM or SIGINT, then stops claiming,
+ * lets running actions finish for the grace period and aborts the rest; a
+ * second signal aborts them at once. Resolves with the exit code.
+ */
+export async function executorCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let executor: Executor;
+  const log = pino({ level: 'info', base: { service: 'actiongate-executor' } });
+  let actions: ActionClient | undefined;
+  let control: ControlClient | undefined;
+  try {
+    const config = loadExecutorConfig(argv, env);
+    const handlers = buildHandlers(readHandlers(config.handlersFile));
+    const actionTypes = resolveActionTypes(config.actionTypes, handlers.keys());
+    log.level = config.logLevel;
+    actions = new ActionClient(config.server);
+    control = new ControlClient(config.server);
+    const subscriber = new ControlSubscriber(control, config.executorId, {
+      onError: (err) => log.warn({ err, executorId: config.executorId }, 'acknowledging control signals failed'),
+    });
+    executor = new Executor({ actions, subscriber, handlers, actionTypes, config, log });
+  } catch (err) {
+    actions?.close();
+    control?.close();
+    if (err instanceof ExecutorConfigError) throw new ConfigError(err.message, { cause: err });
+    throw err;
+  }
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    log.info({ signal }, 'signal received');
+    if (signals === 1) executor.stop();
+    else executor.abortNow();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    await executor.run();
+    return 0;
+  } catch (err) {
+    log.fatal({ err }, 'executor failed');
+    return 1;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    actions.close();
+    control.close();
+  }
+}

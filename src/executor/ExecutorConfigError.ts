@@ -1,0 +1,4 @@
+/** The executor's arguments, environment or handlers file are wrong; the message says which and how. */
+export class ExecutorConfigError extends Error {
+  override name = 'ExecutorConfigError';
+}

@@ -1,0 +1,46 @@
+import type { ActionHandler, HandlerResult } from '../ActionHandler.js';
+import { actionJson } from '../actionJson.js';
+import { HandlerError } from '../HandlerError.js';
+import type { CommandSpec } from '../HandlerSpec.js';
+import { runCommand } from './runCommand.js';
+
+/** A command exiting with EX_TEMPFAIL (sysexits.h) says a retry may succeed. */
+export const EX_TEMPFAIL = 75;
+const ERROR_TAIL_CHARS = 1000;
+
+function parsedObject(text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a configured command for the action: the action as JSON on stdin,
+ * ACTIONGATE_ACTION_ID and ACTIONGATE_ACTION_TYPE in its environment. Exit 0
+ * completes the action with its stdout (and `output`, when stdout is a JSON
+ * object or array); exit 75 fails it retryably; any other exit fails it for good.
+ * A terminate kills it.
+ */
+export function commandHandler(spec: CommandSpec, env: NodeJS.ProcessEnv = process.env): ActionHandler {
+  return async ({ action, signal, checkpoint, log }) => {
+    await checkpoint();
+    const childEnv = { ...env, ACTIONGATE_ACTION_ID: action.actionId, ACTIONGATE_ACTION_TYPE: action.actionType };
+    const outcome = await runCommand(spec, actionJson(action), childEnv, signal, log);
+    const stderr = outcome.stderr.tail(ERROR_TAIL_CHARS);
+    const detail = stderr === '' ? '' : `: ${stderr}`;
+    if (outcome.stoppedBy === 'abort') throw signal.reason ?? new Error('command aborted');
+    if (outcome.stoppedBy === 'timeout') throw new HandlerError(`command timed out after ${spec.timeoutSeconds} s and was killed${detail}`, true);
+    if (outcome.exitCode !== 0) {
+      const how = outcome.exitCode === null ? `was killed by ${outcome.exitSignal}` : `exited with code ${outcome.exitCode}`;
+      throw new HandlerError(`command ${how}${detail}`, outcome.exitCode === EX_TEMPFAIL);
+    }
+    const stdout = outcome.stdout.text();
+    const result: HandlerResult = { exitCode: 0, durationMs: outcome.durationMs, stdout, stdoutTruncated: outcome.stdout.truncated };
+    const output = outcome.stdout.truncated ? undefined : parsedObject(stdout);
+    if (output !== undefined) result.output = output;
+    return result;
+  };
+}

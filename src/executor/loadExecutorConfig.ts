@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import { ExecutorConfigError } from './ExecutorConfigError.js';
+
+export interface ExecutorConfig {
+  /** host:port of the actiongate server. */
+  readonly server: string;
+  readonly executorId: string;
+  /** The action types to claim; null means every type this executor has a handler for. */
+  readonly actionTypes: readonly string[] | null;
+  /** A JSON file of real handlers, read by the caller; null runs the built-in simulations only. */
+  readonly handlersFile: string | null;
+  readonly leaseTtlSeconds: number;
+  /** Actions run at the same time. */
+  readonly concurrency: number;
+  /** How long one Execute long poll waits for an approved action. */
+  readonly pollWaitSeconds: number;
+  /** On SIGTERM or SIGINT, how long running actions may finish before they are aborted. */
+  readonly shutdownGraceSeconds: number;
+  readonly logLevel: string;
+}
+
+export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
+  server: '127.0.0.1:50051',
+  executorId: '',
+  actionTypes: null,
+  handlersFile: null,
+  leaseTtlSeconds: 30,
+  concurrency: 1,
+  pollWaitSeconds: 20,
+  shutdownGraceSeconds: 30,
+  logLevel: 'info',
+};
+
+const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const ACTION_TYPE = /^[a-z][a-z0-9_]{0,62}$/;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** The server's limits (ServerConfig.maxLeaseTtlSeconds, maxWaitSeconds); a larger value would be refused on every claim. */
+const MAX_LEASE_TTL_SECONDS = 3600;
+const MAX_POLL_WAIT_SECONDS = 60;
+const MAX_CONCURRENCY = 256;
+const MAX_EXECUTOR_ID_LENGTH = 256;
+
+function intInRange(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ExecutorConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function actionTypeList(raw: string | undefined): string[] | null {
+  if (raw === undefined) return null;
+  const types = [...new Set(raw.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
+  if (types.length === 0) throw new ExecutorConfigError('--action-types must name at least one action type, e.g. --action-types collect_diagnostics,rerun_healthcheck');
+  const bad = types.find((t) => !ACTION_TYPE.test(t));
+  if (bad !== undefined) throw new ExecutorConfigError(`--action-types: "${bad}" is not an action type name (lower_snake_case, at most 63 characters)`);
+  return types;
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        server: { type: 'string' },
+        'executor-id': { type: 'string' },
+        'action-types': { type: 'string' },
+        handlers: { type: 'string' },
+        'lease-ttl-seconds': { type: 'string' },
+        concurrency: { type: 'string' },
+        'poll-wait-seconds': { type: 'string' },
+        'shutdown-grace-seconds': { type: 'string' },
+        'log-level': { type: 'string' },
+      },
+    }).values;
+  } catch (err) {
+    throw new ExecutorConfigError(err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/**
+ * The `executor` command's settings from its arguments and environment,
+ * validated, with every default written out in DEFAULT_EXECUTOR_CONFIG.
+ * Flags win over environment. Pure: reads no files and no process state.
+ */
+export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): ExecutorConfig {
+  const values = parse(argv);
+  const d = DEFAULT_EXECUTOR_CONFIG;
+  const server = values.server ?? env.ACTIONGATE_SERVER ?? d.server;
+  const match = ADDRESS.exec(server);
+  if (match === null || Number(match[2]) > 65535) throw new ExecutorConfigError(`--server must be host:port, got "${server}"`);
+  const executorId = (values['executor-id'] ?? env.ACTIONGATE_EXECUTOR_ID ?? '').trim();
+  if (executorId === '') throw new ExecutorConfigError('--executor-id is required (or ACTIONGATE_EXECUTOR_ID): a stable name for this executor, e.g. --executor-id worker-1');
+  if (executorId.length > MAX_EXECUTOR_ID_LENGTH) throw new ExecutorConfigError(`--executor-id must be at most ${MAX_EXECUTOR_ID_LENGTH} characters`);
+  const logLevel = values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? d.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ExecutorConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  const handlersFile = values.handlers ?? env.ACTIONGATE_HANDLERS ?? d.handlersFile;
+  if (handlersFile !== null && handlersFile.trim() === '') throw new ExecutorConfigError('--handlers must name a file');
+  return {
+    server,
+    executorId,
+    actionTypes: actionTypeList(values['action-types'] ?? env.ACTIONGATE_ACTION_TYPES),
+    handlersFile,
+    leaseTtlSeconds: intInRange('--lease-ttl-seconds', values['lease-ttl-seconds'], d.leaseTtlSeconds, 1, MAX_LEASE_TTL_SECONDS),
+    concurrency: intInRange('--concurrency', values.concurrency, d.concurrency, 1, MAX_CONCURRENCY),
+    pollWaitSeconds: intInRange('--poll-wait-seconds', values['poll-wait-seconds'], d.pollWaitSeconds, 1, MAX_POLL_WAIT_SECONDS),
+    shutdownGraceSeconds: intInRange('--shutdown-grace-seconds', values['shutdown-grace-seconds'], d.shutdownGraceSeconds, 0, 3600),
+    logLevel,
+  };
+}

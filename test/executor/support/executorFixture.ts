@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import type { ActionClient } from '../../../src/client/ActionClient.js';
+import { ActionStatus, type Action } from '../../../src/gen/actiongate/v1/action.js';
+import { statusName, uniqueNode } from '../../support/actionFactory.js';
+import { waitFor } from '../../support/grpcAssertions.js';
+import { stopAllExecutors } from './childExecutor.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** A scratch directory for handlers files and pid files; removed by `cleanup`. */
+export function scratchDir(): { dir: string; file(name: string, content?: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'actiongate-executor-'));
+  return {
+    dir,
+    file(name, content) {
+      const path = join(dir, name);
+      if (content !== undefined) writeFileSync(path, content);
+      return path;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Proposes and approves an action; returns it APPROVED. */
+export async function approvedAction(client: ActionClient, actionType: string, payload: Record<string, unknown> = {}): Promise<Action> {
+  const { action } = await client.propose({ actionType, node: uniqueNode(), service: 'api', confidence: 0.9, payload });
+  const { action: approved } = await client.approve({ actionId: action!.actionId, reason: 'go ahead' });
+  expect(approved?.status).toBe(ActionStatus.ACTION_STATUS_APPROVED);
+  return approved!;
+}
+
+const TERMINAL: readonly ActionStatus[] = [
+  ActionStatus.ACTION_STATUS_COMPLETED, ActionStatus.ACTION_STATUS_FAILED, ActionStatus.ACTION_STATUS_REJECTED,
+  ActionStatus.ACTION_STATUS_TERMINATED, ActionStatus.ACTION_STATUS_EXPIRED,
+];
+
+/** Polls GetAction until the action reaches `status`; fails at once if it ends in another terminal status. */
+export async function waitForStatus(client: ActionClient, actionId: string, status: ActionStatus, timeoutMs = 20_000): Promise<Action> {
+  const action = await waitFor(
+    async () => (await client.getAction({ actionId })).action!,
+    (a) => a.status === status || TERMINAL.includes(a.status),
+    { timeoutMs, what: `action ${actionId} to be ${statusName(status)}` },
+  );
+  if (action.status !== status) {
+    throw new Error(`action ${actionId} ended ${statusName(action.status)}, not ${statusName(status)}: ${action.error}`);
+  }
+  return action;
+}
+
+/** For afterEach: stops the executors a test left running; fails if one did not stop on SIGTERM. */
+export async function stopExecutors(): Promise<void> {
+  await stopAllExecutors();
+}
