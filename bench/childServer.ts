@@ -1,11 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Client, credentials } from '@grpc/grpc-js';
+import { processCpuSeconds } from './cpuTime.js';
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 15_000;
-const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** A gRPC server running in its own process, as in production. */
 export interface ChildServer {
@@ -28,13 +27,6 @@ export function freePort(): Promise<number> {
       probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
-}
-
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 of the whole line.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
 }
 
 function waitForReady(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
@@ -78,7 +70,7 @@ export async function startChildServer(name: string, args: readonly string[], ad
     name,
     pid,
     address,
-    cpuSeconds: () => cpuSecondsOf(pid),
+    cpuSeconds: () => processCpuSeconds(pid),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { machineBusyCpuSeconds } from './cpuTime.js';
 import { LatencySamples, type LatencySummary } from './percentiles.js';
 
 /** Times one RPC of an operation; only RPCs that finish inside the measured window count. */
@@ -34,6 +35,12 @@ export interface LoadReport {
   readonly serverCpuCores: number;
   /** Server CPU time per successful RPC in the window, in microseconds. */
   readonly serverCpuMicrosPerRpc: number;
+  /**
+   * Cores busy with anything but the client and the server (other processes, the kernel's
+   * own threads, steal) during the window. Near 0 on a quiet machine; when it is not,
+   * the figures of this window were measured while sharing the machine.
+   */
+  readonly otherCpuCores: number;
 }
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -90,18 +97,22 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
   let clientCpuEnd = clientCpuStart;
   let serverCpuStart = 0;
   let serverCpuEnd = 0;
+  let machineCpuStart = 0;
+  let machineCpuEnd = 0;
   const window = new Promise<void>((resolve) => {
     setTimeout(() => {
       measuring = true;
       windowStart = performance.now();
       clientCpuStart = process.cpuUsage();
       serverCpuStart = options.serverCpuSeconds();
+      machineCpuStart = machineBusyCpuSeconds();
       setTimeout(() => {
         measuring = false;
         stopping = true;
         windowEnd = performance.now();
         clientCpuEnd = process.cpuUsage(clientCpuStart);
         serverCpuEnd = options.serverCpuSeconds();
+        machineCpuEnd = machineBusyCpuSeconds();
         resolve();
       }, options.durationMs);
     }, options.warmupMs);
@@ -120,6 +131,8 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
     rpcs += rpcSamples.count;
   }
   const serverCpu = serverCpuEnd - serverCpuStart;
+  const clientCpu = (clientCpuEnd.user + clientCpuEnd.system) / 1e6;
+  const otherCpu = Math.max(0, machineCpuEnd - machineCpuStart - serverCpu - clientCpu);
   return {
     concurrency: options.concurrency,
     measuredSeconds: round(seconds, 3),
@@ -129,8 +142,9 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
     rpcsPerSecond,
     latency,
     errors,
-    clientCpuCores: round((clientCpuEnd.user + clientCpuEnd.system) / 1e6 / seconds, 2),
+    clientCpuCores: round(clientCpu / seconds, 2),
     serverCpuCores: round(serverCpu / seconds, 2),
     serverCpuMicrosPerRpc: rpcs === 0 ? 0 : round((serverCpu * 1e6) / rpcs),
+    otherCpuCores: round(otherCpu / seconds, 2),
   };
 }
