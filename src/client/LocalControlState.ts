@@ -53,7 +53,9 @@ export class LocalControlState {
       case 'UNHALT': {
         const current = this.halt$.value;
         if (signal.sequence < current.sequence || (!signal.snapshot && signal.sequence === current.sequence && current.sequence !== 0)) return false;
-        this.halt$.next({ halted: signal.kind === 'HALT', terminateRunning: signal.kind === 'HALT' && signal.terminateRunning, sequence: signal.sequence, reason: signal.reason });
+        const terminateRunning = signal.kind === 'HALT' && signal.terminateRunning;
+        this.halt$.next({ halted: signal.kind === 'HALT', terminateRunning, sequence: signal.sequence, reason: signal.reason });
+        if (terminateRunning) this.terminateAll(`halted: ${signal.reason}`);
         return true;
       }
       case 'PAUSE':
@@ -77,7 +79,13 @@ export class LocalControlState {
     const halt = this.halt$.value;
     if (halted && (!halt.halted || (terminateRunning && !halt.terminateRunning))) {
       this.halt$.next({ ...halt, halted: true, terminateRunning, reason: 'reported by heartbeat' });
+      if (terminateRunning) this.terminateAll('halted with terminate_running');
     }
+  }
+
+  /** A halt that terminates what runs ends every action held here, for good. */
+  private terminateAll(reason: string): void {
+    for (const actionId of this.holds.keys()) this.revoke(actionId, reason);
   }
 
   /** The lease is gone (expired, superseded, or the action ended elsewhere): the work must stop. */
@@ -86,8 +94,8 @@ export class LocalControlState {
     if (subject.value.control !== 'TERMINATED') subject.next({ control: 'TERMINATED', sequence: subject.value.sequence, reason });
   }
 
+  /** Drops an action the executor no longer holds; call it after disposing the action's guards. */
   forget(actionId: string): void {
-    this.holds.get(actionId)?.complete();
     this.holds.delete(actionId);
   }
 

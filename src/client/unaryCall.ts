@@ -10,7 +10,7 @@ export interface RequestOptions {
 type Callback<Res> = (err: ServiceError | null, response?: Res) => void;
 export type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => ClientUnaryCall;
 
-/** Runs one generated unary method as a promise that honours an AbortSignal. */
+/** Runs one generated unary method as a promise that honours an AbortSignal (an abort cancels the call). */
 export function unaryCall<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options: RequestOptions = {}): Promise<Res> {
   const { signal, timeoutMs } = options;
   if (signal?.aborted) return Promise.reject(signal.reason);
@@ -19,9 +19,9 @@ export function unaryCall<Req, Res>(method: UnaryMethod<Req, Res>, request: Req,
     const onAbort = (): void => call.cancel();
     const call = method(request, new Metadata(), callOptions, (err, response) => {
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) reject(signal.reason);
-      else if (err) reject(err);
-      else resolve(response as Res);
+      // A reply that arrived is kept even if the caller aborted meanwhile: it may hold a claim.
+      if (!err) resolve(response as Res);
+      else reject(signal?.aborted ? signal.reason : err);
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });

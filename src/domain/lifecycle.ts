@@ -44,12 +44,23 @@ function move(action: Action, name: Move, actor: string, reason: string, patch: 
   return { from: action.status, to, patch, event: { move: name, actor, reason } };
 }
 
-export function approve(action: Action, actor: string, reason: string, halt: HaltState): ActionChange {
+/** A proposal past its expiry is no longer a standing request, even before the sweep marks it EXPIRED. */
+function requireUnexpired(action: Action, verb: string, now: number): void {
+  if (action.status === 'PENDING' && action.expiresAt !== null && action.expiresAt <= now) {
+    throw new PreconditionError(
+      `action ${action.id} expired at ${new Date(action.expiresAt).toISOString()} without a decision; cannot ${verb} it, propose it again`,
+    );
+  }
+}
+
+export function approve(action: Action, actor: string, reason: string, halt: HaltState, now: number): ActionChange {
   requireNotHalted(halt, 'approval');
+  requireUnexpired(action, 'approve', now);
   return move(action, 'approve', actor, reason);
 }
 
-export function reject(action: Action, actor: string, reason: string): ActionChange {
+export function reject(action: Action, actor: string, reason: string, now: number): ActionChange {
+  requireUnexpired(action, 'reject', now);
   return move(action, 'reject', actor, reason);
 }
 
@@ -61,6 +72,8 @@ export function expirePending(action: Action, now: number): ActionChange {
 }
 
 export interface ClaimTerms {
+  /** The caller, recorded in history; the executor is named in the lease and the reason. */
+  readonly actor: string;
   readonly executorId: string;
   readonly leaseId: string;
   readonly ttlMs: number;
@@ -73,7 +86,7 @@ export function claim(action: Action, terms: ClaimTerms, now: number, halt: Halt
   }
   const attempt = action.attempt + 1;
   const lease: Lease = { leaseId: terms.leaseId, executorId: terms.executorId, expiresAt: now + terms.ttlMs, ttlMs: terms.ttlMs };
-  return move(action, 'claim', terms.executorId, `claimed by ${terms.executorId}, attempt ${attempt}`, { attempt, lease });
+  return move(action, 'claim', terms.actor, `claimed by ${terms.executorId}, attempt ${attempt}`, { attempt, lease });
 }
 
 /**
@@ -100,19 +113,19 @@ export function heartbeat(action: Action, leaseId: string, ttlMs: number | null,
   return { from: action.status, to: action.status, patch: { lease: { ...lease, expiresAt: now + ttl, ttlMs: ttl } }, event: null };
 }
 
-export function complete(action: Action, leaseId: string, result: JsonObject, now: number): ActionChange {
+export function complete(action: Action, leaseId: string, result: JsonObject, now: number, actor: string): ActionChange {
   const lease = requireLease(action, leaseId, 'complete', now);
-  return move(action, 'complete', lease.executorId, 'completed', { result });
+  return move(action, 'complete', actor, `completed by ${lease.executorId}`, { result });
 }
 
 /** A reported failure: back to APPROVED while attempts remain and the error is retryable, else FAILED. */
-export function fail(action: Action, leaseId: string, error: string, retryable: boolean, now: number): ActionChange {
+export function fail(action: Action, leaseId: string, error: string, retryable: boolean, now: number, actor: string): ActionChange {
   const lease = requireLease(action, leaseId, 'fail', now);
   const retry = retryable && action.attempt < action.maxAttempts;
   const reason = retry
-    ? `attempt ${action.attempt} of ${action.maxAttempts} failed, will retry: ${error}`
-    : `attempt ${action.attempt} of ${action.maxAttempts} failed: ${error}`;
-  return move(action, retry ? 'retry' : 'fail', lease.executorId, reason, { error });
+    ? `attempt ${action.attempt} of ${action.maxAttempts} failed on ${lease.executorId}, will retry: ${error}`
+    : `attempt ${action.attempt} of ${action.maxAttempts} failed on ${lease.executorId}: ${error}`;
+  return move(action, retry ? 'retry' : 'fail', actor, reason, { error });
 }
 
 /** The lease ran out without a heartbeat: retry while attempts remain, else FAILED. */

@@ -90,13 +90,13 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
 
     approve: unary('Approve', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const action = await decide(req.actionId, ctx.principal, (current, _now, halt) => lifecycle.approve(current, ctx.principal, reason, halt));
+      const action = await decide(req.actionId, ctx.principal, (current, now, halt) => lifecycle.approve(current, ctx.principal, reason, halt, now));
       return { action: actionToProto(action) };
     }),
 
     reject: unary('Reject', async (req, ctx) => {
       const reason = requireText('reason', req.reason, 1024);
-      const action = await decide(req.actionId, ctx.principal, (current) => lifecycle.reject(current, ctx.principal, reason));
+      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.reject(current, ctx.principal, reason, now));
       return { action: actionToProto(action) };
     }),
 
@@ -105,7 +105,7 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
       const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
-      const terms = (): lifecycle.ClaimTerms => ({ executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 });
+      const terms = (): lifecycle.ClaimTerms => ({ actor: ctx.principal, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 });
       if (req.actionId !== '') {
         const action = await decide(req.actionId, ctx.principal, (current, now, halt) => lifecycle.claim(current, terms(), now, halt));
         return executeResponse(action);
@@ -145,7 +145,7 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const leaseId = requireUuid('lease_id', req.leaseId);
       const result = (req.result ?? {}) as JsonObject;
       requireJsonWithin('result', result, config.maxPayloadBytes);
-      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.complete(current, leaseId, result, now));
+      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.complete(current, leaseId, result, now, ctx.principal));
       return { action: actionToProto(action) };
     }),
 
@@ -153,7 +153,7 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const leaseId = requireUuid('lease_id', req.leaseId);
       const error = requireText('error', req.error, 4096);
       const action = await decide(req.actionId, ctx.principal, (current, now) =>
-        lifecycle.fail(current, leaseId, error, req.retryable, now),
+        lifecycle.fail(current, leaseId, error, req.retryable, now, ctx.principal),
       );
       return { action: actionToProto(action), willRetry: action.status === 'APPROVED' };
     }),

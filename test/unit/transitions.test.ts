@@ -85,32 +85,32 @@ function thrownBy(fn: () => unknown): unknown {
 
 describe('lifecycle steps', () => {
   it('approve and reject record actor and reason, and only from PENDING', () => {
-    expect(lifecycle.approve(action(), 'alice', 'ok', NOT_HALTED)).toEqual({ from: 'PENDING', to: 'APPROVED', patch: {}, event: { move: 'approve', actor: 'alice', reason: 'ok' } });
-    expect(lifecycle.reject(action(), 'bob', 'no').to).toBe('REJECTED');
-    const err = thrownBy(() => lifecycle.approve(action({ status: 'REJECTED' }), 'alice', 'ok', NOT_HALTED));
+    expect(lifecycle.approve(action(), 'alice', 'ok', NOT_HALTED, NOW)).toEqual({ from: 'PENDING', to: 'APPROVED', patch: {}, event: { move: 'approve', actor: 'alice', reason: 'ok' } });
+    expect(lifecycle.reject(action(), 'bob', 'no', NOW).to).toBe('REJECTED');
+    const err = thrownBy(() => lifecycle.approve(action({ status: 'REJECTED' }), 'alice', 'ok', NOT_HALTED, NOW));
     expect(err).toBeInstanceOf(IllegalTransitionError);
     expect((err as IllegalTransitionError).current).toBe('REJECTED');
   });
 
   it('claim counts the attempt and sets the lease', () => {
-    const change = lifecycle.claim(action({ status: 'APPROVED', attempt: 1 }), { executorId: 'exec-b', leaseId: LEASE.leaseId, ttlMs: 5000 }, NOW, NOT_HALTED);
+    const change = lifecycle.claim(action({ status: 'APPROVED', attempt: 1 }), { actor: 'anonymous', executorId: 'exec-b', leaseId: LEASE.leaseId, ttlMs: 5000 }, NOW, NOT_HALTED);
     expect(change.to).toBe('RUNNING');
     expect(change.patch.attempt).toBe(2);
     expect(change.patch.lease).toEqual({ leaseId: LEASE.leaseId, executorId: 'exec-b', expiresAt: NOW + 5000, ttlMs: 5000 });
-    expect(thrownBy(() => lifecycle.claim(running(), { executorId: 'x', leaseId: LEASE.leaseId, ttlMs: 1 }, NOW, NOT_HALTED))).toBeInstanceOf(IllegalTransitionError);
+    expect(thrownBy(() => lifecycle.claim(running(), { actor: 'anonymous', executorId: 'x', leaseId: LEASE.leaseId, ttlMs: 1 }, NOW, NOT_HALTED))).toBeInstanceOf(IllegalTransitionError);
   });
 
   it('fail retries while attempts remain and the error is retryable, else FAILED', () => {
-    const retry = lifecycle.fail(running({ attempt: 1, maxAttempts: 3 }), LEASE.leaseId, 'disk full', true, NOW);
+    const retry = lifecycle.fail(running({ attempt: 1, maxAttempts: 3 }), LEASE.leaseId, 'disk full', true, NOW, 'anonymous');
     expect(retry.to).toBe('APPROVED');
     expect(retry.patch.error).toBe('disk full');
-    expect(lifecycle.fail(running({ attempt: 2, maxAttempts: 3 }), LEASE.leaseId, 'e', true, NOW).to).toBe('APPROVED');
-    expect(lifecycle.fail(running({ attempt: 3, maxAttempts: 3 }), LEASE.leaseId, 'e', true, NOW).to).toBe('FAILED');
-    expect(lifecycle.fail(running({ attempt: 1, maxAttempts: 3 }), LEASE.leaseId, 'e', false, NOW).to).toBe('FAILED');
+    expect(lifecycle.fail(running({ attempt: 2, maxAttempts: 3 }), LEASE.leaseId, 'e', true, NOW, 'anonymous').to).toBe('APPROVED');
+    expect(lifecycle.fail(running({ attempt: 3, maxAttempts: 3 }), LEASE.leaseId, 'e', true, NOW, 'anonymous').to).toBe('FAILED');
+    expect(lifecycle.fail(running({ attempt: 1, maxAttempts: 3 }), LEASE.leaseId, 'e', false, NOW, 'anonymous').to).toBe('FAILED');
   });
 
   it('complete stores the result under the holding lease', () => {
-    const change = lifecycle.complete(running(), LEASE.leaseId, { ok: 1 }, NOW);
+    const change = lifecycle.complete(running(), LEASE.leaseId, { ok: 1 }, NOW, 'anonymous');
     expect(change.to).toBe('COMPLETED');
     expect(change.patch.result).toEqual({ ok: 1 });
   });
@@ -145,8 +145,8 @@ describe('a lease that no longer holds', () => {
   const OTHER = '22222222-2222-4222-8222-222222222222';
   const steps = {
     heartbeat: (a: Action, leaseId: string) => lifecycle.heartbeat(a, leaseId, null, NOW),
-    complete: (a: Action, leaseId: string) => lifecycle.complete(a, leaseId, {}, NOW),
-    fail: (a: Action, leaseId: string) => lifecycle.fail(a, leaseId, 'e', true, NOW),
+    complete: (a: Action, leaseId: string) => lifecycle.complete(a, leaseId, {}, NOW, 'anonymous'),
+    fail: (a: Action, leaseId: string) => lifecycle.fail(a, leaseId, 'e', true, NOW, 'anonymous'),
   };
 
   it.each(Object.entries(steps))('%s is LeaseLostError when the lease expired', (_name, step) => {
