@@ -29,7 +29,7 @@ describe('actiongate executor: simulation mode and filters', () => {
     expect(steps.every((s) => s.simulated === true && s.executorId === 'sim-1')).toBe(true);
     await executor.waitForLog({ msg: 'action completed', actionId: action.actionId, from: 'RUNNING', to: 'COMPLETED', simulated: true });
     expect(done.lease).toBeUndefined();
-    expect(done.history.map((h) => h.actor)).toContain('sim-1');
+    expect(done.history.map((h) => h.reason)).toContain('completed by sim-1');
   });
 
   it('claims only the action types given with --action-types', async () => {
