@@ -1,5 +1,6 @@
 import { executorCommand } from './executorCommand.js';
 import { ConfigError } from './loadConfig.js';
+import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
 
 const USAGE = `usage: actiongate <command> [options]
@@ -26,6 +27,15 @@ commands:
              --poll-wait-seconds N   Execute long-poll wait (default 20)
              --shutdown-grace-seconds N  on SIGTERM/SIGINT, time to finish before aborting (default 30)
              --log-level LEVEL       (default info)
+
+operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):
+  propose --type T --node N --service S [--payload JSON] [--confidence X] [--risk safe|guarded|dangerous]
+          [--correlation-id C] [--rollback-reference R] [--idempotency-key K]
+  approve ID [--reason R]          reject ID --reason R          get ID
+  list [--status pending ...] [--type T] [--node N] [--service S] [--page-size N] [--page-token T]
+  pause ID [--reason R]            resume ID [--reason R]        terminate ID [--reason R]
+  halt [--reason R] [--terminate-running]                        unhalt [--reason R]
+  control-state [ID]
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
     default:
+      if (isOperatorCommand(command)) return operatorCommand(command, rest, process.env);
       process.stderr.write(`actiongate: unknown command "${command}"\n\n${USAGE}`);
       return 2;
   }
