@@ -1,4 +1,3 @@
-import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import {
   ActionServiceClient,
@@ -7,23 +6,15 @@ import {
   type HeartbeatRequest, type HeartbeatResponse, type ListActionsRequest, type ListActionsResponse, type ProposeRequest,
   type ProposeResponse, type RejectRequest, type RejectResponse, type WatchActionsRequest, type WatchActionsResponse,
 } from '../gen/actiongate/v1/action_service.js';
-import { unaryCall, type RequestOptions, type UnaryMethod } from './unaryCall.js';
+import { GrpcClient, type ClientOptions } from './GrpcClient.js';
+import type { RequestOptions } from './unaryCall.js';
 
-export interface ClientOptions {
-  readonly credentials?: ChannelCredentials;
-  readonly channelOptions?: ChannelOptions;
-}
+export type { ClientOptions };
 
 /** Promise-based ActionService client; every request message is partial, missing fields take proto defaults. */
-export class ActionClient {
-  readonly raw: ActionServiceClient;
-
+export class ActionClient extends GrpcClient<ActionServiceClient> {
   constructor(address: string, options: ClientOptions = {}) {
-    this.raw = new ActionServiceClient(address, options.credentials ?? credentials.createInsecure(), options.channelOptions);
-  }
-
-  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: RequestOptions): Promise<Res> {
-    return unaryCall(method.bind(this.raw) as UnaryMethod<Req, Res>, request, options);
+    super(ActionServiceClient, address, options);
   }
 
   propose(request: Partial<ProposeRequest>, options?: RequestOptions): Promise<ProposeResponse> {
@@ -74,10 +65,6 @@ export class ActionClient {
       stream.on('end', () => subscriber.complete());
       return () => stream.cancel();
     });
-  }
-
-  close(): void {
-    this.raw.close();
   }
 }
 

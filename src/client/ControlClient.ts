@@ -1,22 +1,15 @@
-import { credentials } from '@grpc/grpc-js';
 import {
   ControlServiceClient,
   type AckResponse, type GetControlStateResponse, type HaltResponse, type PauseResponse, type ResumeResponse,
   type SubscribeResponse, type TerminateResponse, type UnhaltResponse,
 } from '../gen/actiongate/v1/control_service.js';
-import type { ClientOptions } from './ActionClient.js';
-import { unaryCall, type RequestOptions, type UnaryMethod } from './unaryCall.js';
+import { GrpcClient, type ClientOptions } from './GrpcClient.js';
+import type { RequestOptions } from './unaryCall.js';
 
 /** Promise-based ControlService client. Subscribe is left raw: ControlSubscriber owns the stream's life. */
-export class ControlClient {
-  readonly raw: ControlServiceClient;
-
+export class ControlClient extends GrpcClient<ControlServiceClient> {
   constructor(address: string, options: ClientOptions = {}) {
-    this.raw = new ControlServiceClient(address, options.credentials ?? credentials.createInsecure(), options.channelOptions);
-  }
-
-  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: RequestOptions): Promise<Res> {
-    return unaryCall(method.bind(this.raw) as UnaryMethod<Req, Res>, request, options);
+    super(ControlServiceClient, address, options);
   }
 
   pause(actionId: string, reason = '', options?: RequestOptions): Promise<PauseResponse> {
@@ -50,10 +43,6 @@ export class ControlClient {
   /** The raw server stream; the caller must cancel it. */
   subscribe(executorId: string) {
     return this.raw.subscribe({ executorId });
-  }
-
-  close(): void {
-    this.raw.close();
   }
 }
 
