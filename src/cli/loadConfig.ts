@@ -31,6 +31,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
     allowPositionals: false,
     options: {
       listen: { type: 'string' },
+      'http-listen': { type: 'string' },
       'data-dir': { type: 'string' },
       catalog: { type: 'string' },
       'max-attempts': { type: 'string' },
@@ -42,6 +43,11 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
   const match = LISTEN.exec(listen);
   if (match === null || Number(match[2]) > 65535) throw new ConfigError(`--listen must be host:port, got "${listen}"`);
+  const httpListen = values['http-listen'] ?? env.ACTIONGATE_HTTP_LISTEN ?? null;
+  if (httpListen !== null) {
+    const http = LISTEN.exec(httpListen);
+    if (http === null || Number(http[2]) > 65535) throw new ConfigError(`--http-listen must be host:port, got "${httpListen}"`);
+  }
   const logLevel = values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel;
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
@@ -51,6 +57,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
     config: {
       ...DEFAULT_CONFIG,
       listen,
+      httpListen,
       dataDir: values['data-dir'] ?? env.ACTIONGATE_DATA_DIR ?? DEFAULT_CONFIG.dataDir,
       maxAttempts: positiveInt('--max-attempts', values['max-attempts'] ?? env.ACTIONGATE_MAX_ATTEMPTS, DEFAULT_CONFIG.maxAttempts),
       maxPayloadBytes: positiveInt('--max-payload-bytes', values['max-payload-bytes'], DEFAULT_CONFIG.maxPayloadBytes),

@@ -9,6 +9,7 @@ commands:
   serve      run the server
              --listen HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_LISTEN)
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
+             --http-listen HOST:PORT  /healthz, /readyz and /metrics (off unless given, env ACTIONGATE_HTTP_LISTEN)
              --catalog FILE          extra action types, a JSON array of {type, risk, description}
              --max-attempts N        (default 3)
              --max-payload-bytes N   (default 65536)

@@ -42,6 +42,10 @@ export class ControlHub {
     return subscription;
   }
 
+  subscriberCount(): number {
+    return this.everyone.size;
+  }
+
   subscribedExecutors(): string[] {
     return [...this.byExecutor.keys()].sort();
   }

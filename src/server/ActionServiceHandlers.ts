@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { ActionWithHistory, JsonObject } from '../domain/action.js';
 import type { ActionCatalog } from '../domain/catalog.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
@@ -13,17 +12,14 @@ import { decodePageToken, encodePageToken } from './pageToken.js';
 import { parseSequences } from './sequences.js';
 import { actionToProto, controlToProto, riskFromProto, statusesFromProto } from './protoMapping.js';
 import type { ServerConfig } from './ServerConfig.js';
-import { unaryHandler } from './unaryHandler.js';
+import { unaryHandler, type HandlerEnv } from './unaryHandler.js';
 import { waitForClaim } from './waitForClaim.js';
 import { watchActionsHandler } from './watchActions.js';
 
-export interface ActionServiceDeps {
+export interface ActionServiceDeps extends HandlerEnv {
   readonly store: ActionStore;
   readonly catalog: ActionCatalog;
   readonly config: ServerConfig;
-  readonly log: Logger;
-  /** Aborts when the server starts shutting down. */
-  readonly shutdown: AbortSignal;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -36,9 +32,9 @@ function requireTextList(field: string, values: readonly string[]): string[] {
 }
 
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
-  const { store, catalog, config, log, shutdown } = deps;
+  const { store, catalog, config, log } = deps;
   const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
-    unaryHandler(method, log, shutdown, handle);
+    unaryHandler(method, deps, handle);
 
   const logTransition = (action: ActionWithHistory, principal: string): void => {
     const event = action.history[action.history.length - 1];

@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { ControlHub } from '../control/ControlHub.js';
 import type { ActionControlMove } from '../domain/control.js';
 import { NotFoundError } from '../domain/errors.js';
@@ -10,13 +9,11 @@ import { acknowledgementToProto, haltToProto, signalToProto } from './controlMap
 import { actionToProto, controlToProto, statusToProto } from './protoMapping.js';
 import { parseSequences } from './sequences.js';
 import { subscribeHandler } from './subscribeHandler.js';
-import { unaryHandler } from './unaryHandler.js';
+import { unaryHandler, type HandlerEnv } from './unaryHandler.js';
 
-export interface ControlServiceDeps {
+export interface ControlServiceDeps extends HandlerEnv {
   readonly store: ActionStore;
   readonly hub: ControlHub;
-  readonly log: Logger;
-  readonly shutdown: AbortSignal;
 }
 
 interface ActionControlRequest {
@@ -27,7 +24,7 @@ interface ActionControlRequest {
 export function createControlServiceHandlers(deps: ControlServiceDeps): ControlServiceServer {
   const { store, hub, log, shutdown } = deps;
   const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
-    unaryHandler(method, log, shutdown, handle);
+    unaryHandler(method, deps, handle);
 
   const controlAction = (method: string, move: ActionControlMove) =>
     unary(method, async (req: ActionControlRequest, ctx) => {

@@ -3,6 +3,8 @@ import type { ActionTypeEntry } from '../domain/catalog.js';
 export interface ServerConfig {
   /** host:port; loopback unless an operator says otherwise. */
   readonly listen: string;
+  /** host:port of the HTTP side port (/healthz, /readyz, /metrics); null leaves it off. */
+  readonly httpListen: string | null;
   readonly dataDir: string;
   /** Action types added to the built-in catalog. */
   readonly actionTypes: readonly ActionTypeEntry[];
@@ -24,6 +26,7 @@ export interface ServerConfig {
 
 export const DEFAULT_CONFIG: ServerConfig = {
   listen: '127.0.0.1:50051',
+  httpListen: null,
   dataDir: './data',
   actionTypes: [],
   maxPayloadBytes: 64 * 1024,

@@ -10,7 +10,9 @@ import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
 import { LeaseSweeper } from './LeaseSweeper.js';
 import { addReflection } from './reflection.js';
+import { startSidePort, type RunningSidePort } from './httpSidePort.js';
 import type { ServerConfig } from './ServerConfig.js';
+import { ServerMetrics } from './ServerMetrics.js';
 
 const SERVICES = ['actiongate.v1.ActionService', 'actiongate.v1.ControlService'];
 
@@ -18,6 +20,8 @@ export interface RunningServer {
   /** The port bound, useful when the config asked for port 0. */
   readonly port: number;
   readonly address: string;
+  /** The HTTP side port bound, or null when it is off. */
+  readonly httpPort: number | null;
   /** Stops accepting calls, ends streams, lets calls in flight finish (up to the grace period), then closes the store. */
   shutdown(): Promise<void>;
 }
@@ -46,11 +50,13 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const shutdownController = new AbortController();
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const catalog = new ActionCatalog(config.actionTypes);
-  const deps = { store, catalog, config, log, shutdown: shutdownController.signal };
   const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
-  server.addService(ActionServiceService, createActionServiceHandlers(deps));
-  server.addService(ControlServiceService, createControlServiceHandlers({ store, hub, log, shutdown: deps.shutdown }));
+  const metrics = new ServerMetrics(() => hub.subscriberCount());
+  const stopCounting = countCommits(store, metrics);
+  const env = { log, shutdown: shutdownController.signal, metrics };
+  server.addService(ActionServiceService, createActionServiceHandlers({ ...env, store, catalog, config }));
+  server.addService(ControlServiceService, createControlServiceHandlers({ ...env, store, hub }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
   health.addToServer(server);
@@ -64,10 +70,24 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     await store.close();
     throw new Error(`cannot listen on ${config.listen}`, { cause: err });
   }
-  sweeper.start();
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
-  log.info({ address, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
+  let sidePort: RunningSidePort | null = null;
+  if (config.httpListen !== null) {
+    const probes = {
+      live: () => store.haltState().then(() => true, () => false),
+      ready: () => !shutdownController.signal.aborted,
+    };
+    try {
+      sidePort = await startSidePort(config.httpListen, metrics, probes, log);
+    } catch (err) {
+      server.forceShutdown();
+      await store.close();
+      throw new Error(`cannot listen on ${config.httpListen} for HTTP`, { cause: err });
+    }
+  }
+  sweeper.start();
+  log.info({ address, httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -79,10 +99,26 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       hub.stop();
       await tryShutdown(server, config.shutdownGraceMs);
       await sweeper.stop();
+      await sidePort?.close();
+      stopCounting();
       await store.close();
       log.info('stopped');
     })();
     return stopping;
   };
-  return { port, address, shutdown };
+  return { port, address, httpPort: sidePort?.port ?? null, shutdown };
+}
+
+/** Counts committed transitions and signals, as the store reports them after each commit. */
+function countCommits(store: ActionStore, metrics: ServerMetrics): () => void {
+  const stopEvents = store.onEvents((events) => {
+    for (const event of events) metrics.transitions.inc({ to: event.to });
+  });
+  const stopSignals = store.onSignals((signals) => {
+    for (const signal of signals) metrics.controlSignals.inc({ signal: signal.signal });
+  });
+  return () => {
+    stopEvents();
+    stopSignals();
+  };
 }

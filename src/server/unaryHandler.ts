@@ -1,16 +1,28 @@
-import type { handleUnaryCall } from '@grpc/grpc-js';
+import { status, type handleUnaryCall } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callContext, type CallContext } from './callContext.js';
 import { toServiceError } from './errorMapper.js';
+import type { ServerMetrics } from './ServerMetrics.js';
+
+/** What every handler needs from the server around it. */
+export interface HandlerEnv {
+  readonly log: Logger;
+  /** Aborts when the server starts shutting down. */
+  readonly shutdown: AbortSignal;
+  readonly metrics: ServerMetrics;
+}
 
 /** Adapts a promise-returning handler to grpc-js, with every failure going through the one error mapper. */
 export function unaryHandler<Req, Res>(
   method: string,
-  log: Logger,
-  shutdown: AbortSignal,
+  env: HandlerEnv,
   handle: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
+  const { log, shutdown, metrics } = env;
+  const timer = metrics.handlingSeconds.labels(method);
+  const answered = (code: status): void => void metrics.handled.inc({ grpc_method: method, grpc_code: status[code] });
   return (call, callback) => {
+    const started = performance.now();
     const context = callContext(call, shutdown);
     let answer: Promise<Res>;
     try {
@@ -20,9 +32,19 @@ export function unaryHandler<Req, Res>(
     }
     answer
       .then(
-        (response) => callback(null, response),
-        (err: unknown) => callback(toServiceError(err, log, method)),
+        (response) => {
+          callback(null, response);
+          answered(status.OK);
+        },
+        (err: unknown) => {
+          const error = toServiceError(err, log, method);
+          callback(error);
+          answered(error.code ?? status.UNKNOWN);
+        },
       )
-      .finally(() => context.dispose());
+      .finally(() => {
+        timer.observe((performance.now() - started) / 1000);
+        context.dispose();
+      });
   };
 }

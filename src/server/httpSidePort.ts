@@ -1,0 +1,65 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ServerMetrics } from './ServerMetrics.js';
+
+export interface SidePortProbes {
+  /** The process can reach its store. */
+  live(): Promise<boolean>;
+  /** The gRPC server accepts calls and is not shutting down. */
+  ready(): boolean;
+}
+
+export interface RunningSidePort {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
+}
+
+/** Plain HTTP for probes and scrapes: GET /healthz, /readyz and /metrics; nothing else. */
+export async function startSidePort(listen: string, metrics: ServerMetrics, probes: SidePortProbes, log: Logger): Promise<RunningSidePort> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (code: number, body: string, type = 'text/plain; charset=utf-8'): void => {
+      res.writeHead(code, { 'content-type': type });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
+    const answer = async (): Promise<void> => {
+      switch (path) {
+        case '/healthz':
+          return (await probes.live()) ? reply(200, 'ok\n') : reply(503, 'store unreachable\n');
+        case '/readyz':
+          return probes.ready() ? reply(200, 'ready\n') : reply(503, 'not ready\n');
+        case '/metrics':
+          return reply(200, await metrics.registry.metrics(), metrics.registry.contentType);
+        default:
+          return reply(404, 'not found: try /healthz, /readyz or /metrics\n');
+      }
+    };
+    answer().catch((err: unknown) => {
+      log.error({ err, path }, 'side port request failed');
+      if (!res.headersSent) reply(500, 'internal error\n');
+    });
+  });
+  const { host, port } = splitHostPort(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
