@@ -6,6 +6,10 @@ import { clientSignalFromProto, type ClientSignal } from './ClientSignal.js';
 import type { ControlClient, SubscribeResponse } from './ControlClient.js';
 import { LocalControlState } from './LocalControlState.js';
 
+/** Acks of HALT and UNHALT wait 50 ms plus up to 450 ms of jitter; per-action acks go at once. */
+const FLEET_ACK_MIN_DELAY_MS = 50;
+const FLEET_ACK_SPREAD_MS = 450;
+
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'backoff' | 'stopped' | 'failed';
 
 export interface ControlSubscriberOptions {
@@ -33,7 +37,7 @@ export class ControlSubscriber {
   private loop: Promise<void> | undefined;
   private cancelStream: (() => void) | undefined;
   private pendingAcks = new Set<string>();
-  private ackScheduled = false;
+  private ackTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly client: ControlClient,
@@ -47,6 +51,7 @@ export class ControlSubscriber {
 
   async stop(): Promise<void> {
     this.stopController.abort(new Error('control subscriber stopped'));
+    clearTimeout(this.ackTimer);
     this.cancelStream?.();
     await this.loop;
     this.connection$.next('stopped');
@@ -114,7 +119,7 @@ export class ControlSubscriber {
           this.connection$.next('live');
         } else {
           this.state.apply(signal);
-          if (signal.sequence > 0) this.acknowledge(String(signal.sequence));
+          if (signal.sequence > 0) this.acknowledge(String(signal.sequence), signal.actionId === '');
         }
         this.signalSubject.next(signal);
       });
@@ -123,16 +128,25 @@ export class ControlSubscriber {
     });
   }
 
-  private acknowledge(sequence: string): void {
+  /**
+   * Acks go out in batches. A fleet-wide signal (HALT, UNHALT) reaches every
+   * executor at once; their acks are spread over a jittered delay so they do
+   * not arrive as one burst in front of the operator's next call.
+   */
+  private acknowledge(sequence: string, fleetWide: boolean): void {
     if (this.options.acknowledge === false) return;
     this.pendingAcks.add(sequence);
-    if (this.ackScheduled) return;
-    this.ackScheduled = true;
-    setImmediate(() => {
-      this.ackScheduled = false;
+    if (this.ackTimer !== undefined && !fleetWide) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+    }
+    if (this.ackTimer !== undefined) return;
+    const delay = fleetWide ? FLEET_ACK_MIN_DELAY_MS + (this.options.random ?? Math.random)() * FLEET_ACK_SPREAD_MS : 0;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
       const sequences = [...this.pendingAcks];
       this.pendingAcks = new Set();
       this.client.ack(this.executorId, sequences).catch((err: unknown) => this.options.onError?.(err));
-    });
+    }, delay);
   }
 }

@@ -13,16 +13,28 @@ export class SubscriptionOverflowError extends Error {
   }
 }
 
+/** Where a live subscription's signals go: the stream. `write` returns false when the stream's buffer is full. */
+export interface SignalSink {
+  write(signal: ControlSignal): boolean;
+  /** The reader fell too far behind: end the stream with `err`. */
+  overflow(err: SubscriptionOverflowError): void;
+}
+
 /**
- * One executor's live signals, buffered between the hub (which pushes without
- * ever waiting) and the stream (which reads at its own pace). Signals pushed
- * before the snapshot was read are dropped once `startAfter` names its high-water mark.
+ * One executor's live signals. While the stream keeps up, the hub's push writes
+ * straight to it (one synchronous write per signal, no queue, no task switch);
+ * signals are held only before the snapshot has been sent and while the stream
+ * waits for 'drain'. Holding more than the limit cuts the stream off, so a slow
+ * reader costs only itself. Signals at or below the snapshot's high-water mark
+ * were in the snapshot and are dropped.
  */
 export class Subscription {
-  private buffer: ControlSignal[] = [];
+  private held: ControlSignal[] = [];
+  private sink: SignalSink | null = null;
+  private waitingForDrain = false;
   private after = -1;
-  private overflowed = false;
-  private wake: (() => void) | undefined;
+  private ended = false;
+  private overflowed: SubscriptionOverflowError | null = null;
 
   constructor(
     readonly executorId: string,
@@ -31,45 +43,56 @@ export class Subscription {
   ) {}
 
   push(signal: ControlSignal): void {
-    if (this.overflowed) return;
-    this.buffer.push(signal);
-    if (this.buffer.length > this.limit) this.overflowed = true;
-    this.wake?.();
-  }
-
-  /** Live signals start after the snapshot's high-water mark. */
-  startAfter(highWater: number): void {
-    this.after = highWater;
-  }
-
-  /** Yields live signals in order until `signal` aborts; throws SubscriptionOverflowError if the reader fell behind. */
-  async *signals(abort: AbortSignal): AsyncGenerator<ControlSignal> {
-    const onAbort = (): void => this.wake?.();
-    abort.addEventListener('abort', onAbort, { once: true });
-    try {
-      while (!abort.aborted) {
-        if (this.overflowed) throw new SubscriptionOverflowError(this.executorId, this.limit);
-        if (this.buffer.length === 0) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = undefined;
-          continue;
-        }
-        const batch = this.buffer;
-        this.buffer = [];
-        for (const signal of batch) {
-          if (signal.sequence <= this.after) continue;
-          this.after = signal.sequence;
-          yield signal;
-          if (abort.aborted) return;
-        }
-      }
-    } finally {
-      abort.removeEventListener('abort', onAbort);
+    if (this.ended) return;
+    if (this.sink !== null && !this.waitingForDrain && this.held.length === 0) {
+      this.send(signal);
+      return;
     }
+    this.held.push(signal);
+    if (this.held.length > this.limit) this.fail(new SubscriptionOverflowError(this.executorId, this.limit));
+  }
+
+  /** The snapshot up to `highWater` has been sent: from here on signals go to `sink`. */
+  goLive(highWater: number, sink: SignalSink): void {
+    this.after = highWater;
+    this.sink = sink;
+    if (this.overflowed !== null) sink.overflow(this.overflowed);
+    else this.flush();
+  }
+
+  /** The stream has room again. */
+  drained(): void {
+    this.waitingForDrain = false;
+    this.flush();
   }
 
   close(): void {
+    this.ended = true;
+    this.held = [];
     this.unregister(this);
-    this.wake?.();
+  }
+
+  private flush(): void {
+    let index = 0;
+    while (index < this.held.length && !this.waitingForDrain && !this.ended) this.send(this.held[index++]!);
+    this.held = this.held.slice(index);
+  }
+
+  private send(signal: ControlSignal): void {
+    if (signal.sequence <= this.after) return;
+    this.after = signal.sequence;
+    try {
+      if (!this.sink!.write(signal)) this.waitingForDrain = true;
+    } catch {
+      // The stream is gone; the handler's cleanup will close this subscription.
+      this.ended = true;
+    }
+  }
+
+  private fail(err: SubscriptionOverflowError): void {
+    this.ended = true;
+    this.overflowed = err;
+    this.held = [];
+    this.sink?.overflow(err);
   }
 }

@@ -23,6 +23,22 @@ export function signalToProto(signal: ControlSignal, snapshot = false): pb.Contr
   };
 }
 
+const liveBytes = new WeakMap<ControlSignal, Buffer>();
+
+/**
+ * A live signal as the bytes of its SubscribeResponse. The hub hands the same
+ * signal object to every stream it goes to, so a HALT to a thousand executors
+ * is encoded once, not a thousand times.
+ */
+export function liveSignalBytes(signal: ControlSignal): Buffer {
+  let bytes = liveBytes.get(signal);
+  if (bytes === undefined) {
+    bytes = Buffer.from(pb.SubscribeResponse.encode({ signal: signalToProto(signal) }).finish());
+    liveBytes.set(signal, bytes);
+  }
+  return bytes;
+}
+
 export function acknowledgementToProto(ack: Acknowledgement): pb.Acknowledgement {
   return {
     executorId: ack.executorId,

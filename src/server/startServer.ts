@@ -1,13 +1,14 @@
+import { setMaxListeners } from 'node:events';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { ControlHub } from '../control/ControlHub.js';
 import { ActionServiceService } from '../gen/actiongate/v1/action_service.js';
-import { ControlServiceService } from '../gen/actiongate/v1/control_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
+import { CONTROL_SERVICE_DEFINITION } from './controlServiceDefinition.js';
 import { LeaseSweeper } from './LeaseSweeper.js';
 import { addReflection } from './reflection.js';
 import { startSidePort, type RunningSidePort } from './httpSidePort.js';
@@ -48,6 +49,8 @@ function tryShutdown(server: Server, graceMs: number): Promise<void> {
 /** Starts the gRPC server on `config.listen` over an opened store; the server owns the store from here on. */
 export async function startServer(config: ServerConfig, store: ActionStore, log: Logger): Promise<RunningServer> {
   const shutdownController = new AbortController();
+  // Every open stream and long poll listens to it: thousands of listeners are expected, not a leak.
+  setMaxListeners(0, shutdownController.signal);
   const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
   const catalog = new ActionCatalog(config.actionTypes);
   const hub = new ControlHub(store, config.controlBufferLimit);
@@ -56,7 +59,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const stopCounting = countCommits(store, metrics);
   const env = { log, shutdown: shutdownController.signal, metrics };
   server.addService(ActionServiceService, createActionServiceHandlers({ ...env, store, catalog, config }));
-  server.addService(ControlServiceService, createControlServiceHandlers({ ...env, store, hub }));
+  server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
   health.addToServer(server);

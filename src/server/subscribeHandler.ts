@@ -8,7 +8,7 @@ import { requireText } from '../domain/validation.js';
 import type { SubscribeRequest, SubscribeResponse } from '../gen/actiongate/v1/control_service.js';
 import type { ControlStore } from '../store/ControlStore.js';
 import { callContext } from './callContext.js';
-import { signalToProto } from './controlMapping.js';
+import { liveSignalBytes, signalToProto } from './controlMapping.js';
 import { ServerError, toServiceError } from './errorMapper.js';
 import { writeWithBackpressure } from './streamWriter.js';
 
@@ -56,15 +56,28 @@ export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall
     const streamLog = log.child({ executorId });
     const run = async (): Promise<void> => {
       const { signals, highWater } = await snapshotSignals(store, executorId);
-      subscription.startAfter(highWater);
       for (const item of signals) {
         const snapshot = item.signal !== 'SNAPSHOT_COMPLETE';
         if (!(await writeWithBackpressure(call, { signal: signalToProto(item, snapshot) }, signal))) return;
       }
       streamLog.debug({ highWater, held: signals.length - 2 }, 'control stream live');
-      for await (const item of subscription.signals(signal)) {
-        if (!(await writeWithBackpressure(call, { signal: signalToProto(item) }, signal))) return;
-      }
+      // From here the hub writes to the stream itself, synchronously, as signals commit.
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = (): void => subscription.drained();
+        call.on('drain', onDrain);
+        const finish = (settle: () => void): void => {
+          call.off('drain', onDrain);
+          signal.removeEventListener('abort', onAbort);
+          settle();
+        };
+        const onAbort = (): void => finish(resolve);
+        signal.addEventListener('abort', onAbort, { once: true });
+        subscription.goLive(highWater, {
+          write: (item) => call.write(liveSignalBytes(item) as unknown as SubscribeResponse),
+          overflow: (err) => finish(() => reject(err)),
+        });
+        if (signal.aborted) onAbort();
+      });
     };
     run()
       .then(
