@@ -3,7 +3,7 @@
 //
 // Prints one JSON report on stdout (progress goes to stderr). Two servers, each in
 // its own child process, both started through tsx:
-//   durable: node bin/actiongate.js serve (SQLite in a fresh temp data dir, WAL, synchronous=FULL)
+//   durable: node bin/actiongate.js serve (SQLite in a fresh temp data dir, opened as the server always opens it)
 //   bare:    node --import tsx bench/echoServer.ts (grpc-js, no decoding, no work)
 // Load comes from this process: `concurrency` RPCs in flight at all times over
 // `channels` grpc-js clients (one TCP connection each) used round-robin. Runs alternate
@@ -91,6 +91,15 @@ function versionOf(pkg: string): string {
 function gitCommit(): string {
   try {
     return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The file system type under a directory (`stat -f`), to show that fsync reached a disk. */
+function filesystemOf(dir: string): string {
+  try {
+    return execFileSync('stat', ['-f', '-c', '%T', dir], { encoding: 'utf8' }).trim();
   } catch {
     return 'unknown';
   }
@@ -228,7 +237,9 @@ async function main(): Promise<void> {
         ...settings,
         deadlineMs: DEADLINE_MS,
         durableServer: `node ${durableArgs.join(' ')}`,
-        durableStore: 'SQLite (better-sqlite3), WAL, synchronous=FULL, group commit; fresh temp data dir on the machine\'s disk',
+        durableStore: 'SQLite (better-sqlite3) opened by the server itself (src/store/sqlite/openDatabase.ts), group commit; ' +
+          'fresh temp data dir (TMPDIR); a tmpfs there would make fsync free and the figures meaningless',
+        dataDirFilesystem: filesystemOf(dataDir),
         bareServer: `node ${echoArgs.join(' ')}`,
         bytes: { proposeRequest: proposeBytes.length, proposeResponse: proposeReply.length, tinyEcho: TINY_ECHO.length },
         load: 'one closed-loop worker per unit of concurrency (so `concurrency` RPCs in flight), grpc-js clients in this ' +
