@@ -64,8 +64,10 @@ export class SqliteActionStore implements ActionStore {
         controlSequence: 0,
       };
       tables.insertAction(action);
-      effects.push({ event: tables.appendEvent(action, null, 'proposed', input.proposedBy) });
-      return { action: tables.withHistory(action), replayed: false };
+      const event = tables.appendEvent(action, null, 'proposed', input.proposedBy);
+      effects.push({ event });
+      // A new action's history is the one event just written: no need to read it back.
+      return { action: { ...action, history: [event] }, replayed: false };
     });
   }
 
