@@ -10,7 +10,6 @@
 // between the servers, in the opposite order every other round, and the ratio is taken per round.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +20,7 @@ import { freePort, startChildServer, type ChildServer } from './childServer.js';
 import { ActionClientPool, RawClientPool } from './clientPool.js';
 import { ECHO_SERVICE } from './echoServer.js';
 import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
+import { machineInfo, round3 } from './machineInfo.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
@@ -81,20 +81,7 @@ const median = (values: number[]): number => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
-const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
-
-function versionOf(pkg: string): string {
-  return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The file system type under a directory (`stat -f`), to show that fsync reached a disk. */
 function filesystemOf(dir: string): string {
@@ -103,21 +90,6 @@ function filesystemOf(dir: string): string {
   } catch {
     return 'unknown';
   }
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpus: cpus.length,
-    cpuModel: cpus[0]?.model ?? 'unknown',
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    totalMemoryMiB: Math.round(os.totalmem() / 2 ** 20),
-    loadAverageAtStart: os.loadavg().map(round3),
-    grpcJs: versionOf('@grpc/grpc-js'),
-    betterSqlite3: versionOf('better-sqlite3'),
-    commit: gitCommit(),
-  };
 }
 
 interface Phase {
@@ -135,7 +107,7 @@ async function main(): Promise<void> {
   const servers: ChildServer[] = [];
   const pools: { close(): void }[] = [];
   const startedAt = new Date().toISOString();
-  const machineInfo = machine();
+  const machine = machineInfo(REPO);
   try {
     const durableAddress = `127.0.0.1:${await freePort()}`;
     const profile = settings.profileDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.profileDir];
@@ -232,7 +204,7 @@ async function main(): Promise<void> {
     const report = {
       benchmark: 'lifecycle',
       startedAt,
-      machine: { ...machineInfo, loadAverageAtEnd: os.loadavg().map(round3) },
+      machine: { ...machine, loadAverageAtEnd: os.loadavg().map(round3) },
       settings: {
         ...settings,
         deadlineMs: DEADLINE_MS,
