@@ -31,6 +31,7 @@ import { bareOne, KillSwitchDriver } from './killswitchDriver.js';
 import { BareFleet, SubscriberFleet } from './killswitchFleets.js';
 import { alternate, cpuDuring, haltPhase, haltSummary, latencyPair, memoryOf, terminateSummary } from './killswitchMeasure.js';
 import { machineInfo, round3 } from './killswitchReport.js';
+import { intReader } from './intOption.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 /** Above this many cores busy with other work during a phase, the report says the machine was shared. */
@@ -52,11 +53,7 @@ function settingsFromArgs() {
     },
     strict: true,
   });
-  const int = (name: keyof typeof values, min: number, max: number): number => {
-    const value = Number(values[name]);
-    if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number in ${min}..${max}`);
-    return value;
-  };
+  const int = intReader<keyof typeof values>(values);
   return {
     samples: int('samples', 1, 10_000),
     warmupSamples: int('warmup-samples', 0, 10_000),

@@ -21,6 +21,7 @@ import { ActionClientPool, RawClientPool } from './clientPool.js';
 import { ECHO_SERVICE } from './echoServer.js';
 import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
+import { intReader } from './intOption.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
@@ -58,11 +59,7 @@ function settingsFromArgs() {
     },
     strict: true,
   });
-  const int = (name: keyof typeof values, min: number, max: number): number => {
-    const value = Number(values[name]);
-    if (!Number.isSafeInteger(value) || value < min || value > max) throw new Error(`--${name} must be a whole number in ${min}..${max}`);
-    return value;
-  };
+  const int = intReader<keyof typeof values>(values);
   return {
     rounds: int('rounds', 1, 15),
     concurrency: int('concurrency', 1, 1024),
