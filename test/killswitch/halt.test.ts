@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/client/ControlClient.js';
-import { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
+import type { ControlClient } from '../../src/client/ControlClient.js';
+import type { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import { ActionStatus, ControlState } from '../../src/gen/actiongate/v1/action.js';
 import { Signal } from '../../src/gen/actiongate/v1/control_service.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
-import { eventually, reaches, readSnapshot, runningAction } from './support.js';
+import type { TestServer } from '../support/testServer.js';
+import { eventually, reaches, readSnapshot, runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
 
 const FAILED_PRECONDITION = 9;
 
@@ -13,17 +13,14 @@ describe('halt', () => {
   let control: ControlClient;
   let subscriber: ControlSubscriber;
 
+  let server: SubscribedServer;
+
   beforeEach(async () => {
-    t = await startTestServer();
-    control = new ControlClient(t.address);
-    subscriber = new ControlSubscriber(control, 'exec-h');
-    subscriber.start();
-    await subscriber.waitUntilLive();
+    server = await startSubscribedServer('exec-h');
+    ({ t, control, subscriber } = server);
   });
   afterEach(async () => {
-    await subscriber.stop();
-    control.close();
-    await t.stop();
+    await server.stop();
   });
 
   it('refuses claims and approvals until unhalt, pauses running work, and unhalt resumes only what it paused', async () => {

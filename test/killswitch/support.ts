@@ -1,8 +1,10 @@
 import { firstValueFrom, filter, type Observable } from 'rxjs';
 import type { ActionClient } from '../../src/client/ActionClient.js';
-import type { ControlClient } from '../../src/client/ControlClient.js';
+import { ControlClient } from '../../src/client/ControlClient.js';
+import { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import type { RunState } from '../../src/client/LocalControlState.js';
 import { Signal, type ControlSignal, type SubscribeResponse } from '../../src/gen/actiongate/v1/control_service.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
 
 /** Proposes, approves and claims one action for `executorId`; returns its id and lease. */
 export async function runningAction(actions: ActionClient, executorId: string): Promise<{ actionId: string; leaseId: string }> {
@@ -41,4 +43,30 @@ export function readSnapshot(control: ControlClient, executorId: string): Promis
     });
     stream.on('error', (err: { code?: number }) => (err.code === 1 ? undefined : reject(err)));
   });
+}
+
+export interface SubscribedServer {
+  readonly t: TestServer;
+  readonly control: ControlClient;
+  readonly subscriber: ControlSubscriber;
+  stop(): Promise<void>;
+}
+
+/** A test server, an operator's ControlClient, and a live ControlSubscriber for `executorId`. */
+export async function startSubscribedServer(executorId: string): Promise<SubscribedServer> {
+  const t = await startTestServer();
+  const control = new ControlClient(t.address);
+  const subscriber = new ControlSubscriber(control, executorId);
+  subscriber.start();
+  await subscriber.waitUntilLive();
+  return {
+    t,
+    control,
+    subscriber,
+    async stop() {
+      await subscriber.stop();
+      control.close();
+      await t.stop();
+    },
+  };
 }

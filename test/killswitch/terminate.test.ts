@@ -1,37 +1,28 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/client/ControlClient.js';
-import { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
+import type { ControlClient } from '../../src/client/ControlClient.js';
+import type { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import { ActionTerminatedError } from '../../src/client/ActionGuard.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
+import type { TestServer } from '../support/testServer.js';
+import { runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
 
 describe('terminate and pause through the SDK', () => {
   let t: TestServer;
   let control: ControlClient;
   let subscriber: ControlSubscriber;
 
+  let server: SubscribedServer;
+
   beforeEach(async () => {
-    t = await startTestServer();
-    control = new ControlClient(t.address);
-    subscriber = new ControlSubscriber(control, 'exec-1');
-    subscriber.start();
-    await subscriber.waitUntilLive();
+    server = await startSubscribedServer('exec-1');
+    ({ t, control, subscriber } = server);
   });
   afterEach(async () => {
-    await subscriber.stop();
-    control.close();
-    await t.stop();
+    await server.stop();
   });
 
-  async function running(): Promise<{ actionId: string; leaseId: string }> {
-    const { action } = await t.actions.propose({ actionType: 'collect_diagnostics', node: 'n1', service: 'api', confidence: 0.5 });
-    await t.actions.approve({ actionId: action!.actionId });
-    const claimed = await t.actions.execute({ executorId: 'exec-1', actionId: action!.actionId });
-    return { actionId: action!.actionId, leaseId: claimed.leaseId };
-  }
-
   it('aborts the running work and refuses a late Complete', async () => {
-    const { actionId, leaseId } = await running();
+    const { actionId, leaseId } = await runningAction(t.actions, 'exec-1');
     const guard = subscriber.guard(actionId);
     await guard.checkpoint();
     const aborted = new Promise((resolve) => guard.signal.addEventListener('abort', () => resolve(guard.signal.reason)));
@@ -44,7 +35,7 @@ describe('terminate and pause through the SDK', () => {
   });
 
   it('blocks at the checkpoint while paused and continues on resume', async () => {
-    const { actionId } = await running();
+    const { actionId } = await runningAction(t.actions, 'exec-1');
     const guard = subscriber.guard(actionId);
     await control.pause(actionId, 'hold on');
     await new Promise<void>((resolve) => guard.state$.subscribe((s) => s === 'PAUSED' && resolve()));
