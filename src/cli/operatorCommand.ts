@@ -52,6 +52,13 @@ function parsePayload(raw: string | undefined): Record<string, unknown> | undefi
   }
 }
 
+function wholeNumber(flag: string, raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${flag} must be a whole number, got "${raw}"`);
+  return value;
+}
+
 /** Runs one operator command against `--server`; resolves with the exit code. */
 export async function operatorCommand(command: OperatorCommand, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values: v, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
@@ -83,7 +90,7 @@ export async function operatorCommand(command: OperatorCommand, argv: readonly s
         print(actionMessages.ListActionsResponse.toJSON(await actions.listActions({
           statuses: (v.status ?? []).map((s) => actionStatusFromJSON(`ACTION_STATUS_${s.toUpperCase()}`)),
           node: v.node ?? '', service: v.service ?? '', actionType: v.type ?? '',
-          pageSize: v['page-size'] === undefined ? 0 : Number(v['page-size']), pageToken: v['page-token'] ?? '',
+          pageSize: wholeNumber('--page-size', v['page-size']), pageToken: v['page-token'] ?? '',
         })));
         break;
       case 'pause':
