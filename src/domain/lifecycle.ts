@@ -1,4 +1,4 @@
-import { activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
+import { actionRecord, activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
 import type { ActionStatus } from './actionStatus.js';
 import type { HaltState } from './controlSignal.js';
 import { ConflictError, IllegalTransitionError, LeaseLostError, PreconditionError } from './errors.js';
@@ -142,4 +142,13 @@ export function expireLease(action: Action, now: number): ActionChange {
 /** Terminate as a status move; the control state goes with it and stays. */
 export function terminate(action: Action, actor: string, reason: string): ActionChange {
   return move(action, 'terminate', actor, reason, { control: 'TERMINATED', pausedByHalt: false });
+}
+
+/** The action after `change`, as the store writes it. */
+export function changedAction(current: Action, change: ActionChange, now: number): Action {
+  const next: { -readonly [K in keyof Action]: Action[K] } = actionRecord(current, current);
+  Object.assign(next, change.patch);
+  next.status = change.to;
+  next.updatedAt = now;
+  return next;
 }

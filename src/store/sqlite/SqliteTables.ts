@@ -1,19 +1,16 @@
 import type Database from 'better-sqlite3';
-import type { Action, ActionWithHistory, HistoryEvent } from '../../domain/action.js';
+import { withHistory, type Action, type ActionWithHistory, type HistoryEvent } from '../../domain/action.js';
 import { NOT_HALTED, type ControlSignal, type HaltState } from '../../domain/controlSignal.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
-import type { ActionChange, ActionChangeStep } from '../../domain/lifecycle.js';
-import { actionFromRow, eventFromRow, rowParams, signalFromRow, type ActionRow, type EventRow, type SignalRow } from './actionRows.js';
+import { changedAction, type ActionChange, type ActionChangeStep } from '../../domain/lifecycle.js';
+import {
+  actionFromRow, CHANGE_COLUMNS, changeValues, eventFromRow, INSERT_COLUMNS, insertValues, signalFromRow,
+  type ActionRow, type EventRow, type SignalRow,
+} from './actionRows.js';
 
-export const ACTION_COLUMNS = [
-  'id', 'version', 'created_at', 'updated_at', 'proposed_by', 'idempotency_key', 'correlation_id', 'node', 'service',
-  'action_type', 'risk_level', 'confidence', 'approval_required', 'autonomous_eligible', 'status', 'payload',
-  'rollback_reference', 'expires_at', 'attempt', 'max_attempts', 'lease_id', 'lease_executor', 'lease_expires_at',
-  'lease_ttl_ms', 'result', 'error', 'control', 'paused_by_halt', 'control_sequence',
-];
-const MUTABLE_COLUMNS = ACTION_COLUMNS.filter((c) => !['id', 'created_at', 'proposed_by', 'idempotency_key'].includes(c));
-const UPDATE_ACTION = `UPDATE actions SET ${MUTABLE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')} WHERE id = @id AND version = @expected_version`;
-const INSERT_ACTION = `INSERT INTO actions (${ACTION_COLUMNS.join(', ')}) VALUES (${ACTION_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+const UPDATE_ACTION = `UPDATE actions SET ${CHANGE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND version = ?`;
+const INSERT_ACTION = `INSERT INTO actions (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
 const EVENT_COLUMNS = 'e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id';
 
 /** What a committed write hands to listeners. */
@@ -47,7 +44,7 @@ export class SqliteTables {
   }
 
   insertAction(action: Action): void {
-    this.statement(INSERT_ACTION).run(rowParams(action, 1));
+    this.statement(INSERT_ACTION).run(insertValues(action));
   }
 
   /** Decides and writes one step, compare-and-set on the row version read in this transaction. */
@@ -58,8 +55,8 @@ export class SqliteTables {
   }
 
   write(row: ActionRow, current: Action, change: ActionChange, now: number, effects: StoreEffect[]): Action {
-    const next: Action = { ...current, ...change.patch, status: change.to, updatedAt: now };
-    const written = this.statement(UPDATE_ACTION).run({ ...rowParams(next, row.version + 1), expected_version: row.version });
+    const next = changedAction(current, change, now);
+    const written = this.statement(UPDATE_ACTION).run([...changeValues(next, row.version + 1), current.id, row.version]);
     if (written.changes !== 1) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
     if (change.event !== null) effects.push({ event: this.appendEvent(next, change.from, change.event.reason, change.event.actor) });
     return next;
@@ -100,7 +97,7 @@ export class SqliteTables {
 
   withHistory(action: Action): ActionWithHistory {
     const rows = this.statement(`SELECT ${EVENT_COLUMNS} WHERE e.action_id = ? ORDER BY e.sequence`).all(action.id) as EventRow[];
-    return { ...action, history: rows.map(eventFromRow) };
+    return withHistory(action, rows.map(eventFromRow));
   }
 
   readEvents(where: { sql: string; params: unknown[] }, limit: number): HistoryEvent[] {
