@@ -11,13 +11,16 @@ interface Job<T, E> {
  * Commits the writes that arrive in the same turn of the event loop as one
  * transaction, so many RPCs share one fsync. Each job runs in its own savepoint:
  * a job that throws is rolled back alone and the others still commit. Nothing
- * resolves before COMMIT has returned, and a job's side effects (history events
- * to publish) are handed to `afterCommit` only if it committed.
+ * resolves before the commit is durable (`durable` has resolved for it), and a
+ * job's side effects (history events to publish) are handed to `afterCommit`
+ * only if it committed, in commit order.
  */
 export class GroupCommitter<E> {
   private queue: Job<any, E>[] = [];
   private scheduled = false;
   private closed = false;
+  /** Settles once everything committed so far is durable. */
+  private lastDurable: Promise<void> = Promise.resolve();
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -28,6 +31,8 @@ export class GroupCommitter<E> {
   constructor(
     private readonly db: Database.Database,
     private readonly afterCommit: (sideEffects: E[]) => void,
+    /** Resolves once what has been committed so far is on disk. */
+    private readonly durable: () => Promise<void>,
   ) {
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
@@ -65,6 +70,23 @@ export class GroupCommitter<E> {
       for (const job of jobs) job.reject(failure);
       return;
     }
+    const durable = this.durable();
+    this.lastDurable = durable;
+    durable.then(
+      () => this.settle(jobs, outcomes),
+      (err: unknown) => {
+        const failure = new Error('the transaction was committed but could not be made durable', { cause: err });
+        for (const job of jobs) job.reject(failure);
+      },
+    );
+  }
+
+  /** Waits until every write committed before this call is durable; reads use it so they never show what a crash could undo. */
+  durableSoFar(): Promise<void> {
+    return this.lastDurable;
+  }
+
+  private settle(jobs: Job<unknown, E>[], outcomes: { ok: boolean; value: unknown }[]): void {
     const committed: E[] = [];
     jobs.forEach((job, index) => {
       const outcome = outcomes[index]!;
@@ -92,9 +114,10 @@ export class GroupCommitter<E> {
     }
   }
 
-  /** Commits what is queued and refuses new work. */
-  close(): void {
+  /** Commits what is queued, refuses new work, and resolves once all of it is durable. */
+  close(): Promise<void> {
     this.flush();
     this.closed = true;
+    return this.lastDurable.catch(() => {});
   }
 }

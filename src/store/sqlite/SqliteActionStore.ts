@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
 import type { ActionControlMove } from '../../domain/control.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
@@ -8,8 +9,9 @@ import { actionFromRow, type ActionRow } from './actionRows.js';
 import * as control from './controlOperations.js';
 import { actionFilterConditions, claimFilterConditions, whereClause, type SqlCondition } from './filterSql.js';
 import { GroupCommitter } from './GroupCommitter.js';
-import { openDatabase } from './openDatabase.js';
+import { openDatabase, WAL_FILE } from './openDatabase.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
+import { WalSync } from './WalSync.js';
 
 export interface SqliteStoreOptions {
   readonly clock?: () => number;
@@ -18,9 +20,10 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded store: one SQLite file in WAL mode with synchronous=FULL.
- * better-sqlite3 is synchronous, so every write runs inside a GroupCommitter
- * batch and the port's promises resolve once that batch's COMMIT returns.
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is
+ * synchronous, so every write runs inside a GroupCommitter batch and the port's
+ * promises resolve once that batch's COMMIT is on disk (WalSync). Reads wait
+ * for the same, so nothing a crash could undo is ever shown.
  */
 export class SqliteActionStore implements ActionStore {
   private readonly committer: GroupCommitter<StoreEffect>;
@@ -30,14 +33,22 @@ export class SqliteActionStore implements ActionStore {
 
   private constructor(
     private readonly tables: SqliteTables,
+    private readonly wal: WalSync,
     private readonly onListenerError: (err: unknown) => void,
   ) {
-    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects));
+    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync());
   }
 
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteActionStore {
-    const tables = new SqliteTables(openDatabase(dataDir), options.clock ?? Date.now);
-    return new SqliteActionStore(tables, options.onListenerError ?? (() => {}));
+    const db = openDatabase(dataDir);
+    let wal: WalSync;
+    try {
+      wal = WalSync.open(join(dataDir, WAL_FILE));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteActionStore(new SqliteTables(db, options.clock ?? Date.now), wal, options.onListenerError ?? (() => {}));
   }
 
   create(input: NewAction): Promise<CreateResult> {
@@ -88,29 +99,35 @@ export class SqliteActionStore implements ActionStore {
     });
   }
 
-  async findExpired(now: number, limit: number): Promise<ExpiredIds> {
+  findExpired(now: number, limit: number): Promise<ExpiredIds> {
     const ids = (sql: string): string[] => this.tables.statement(sql).pluck().all(now, limit) as string[];
-    return {
+    return this.read(() => ({
       leases: ids("SELECT id FROM actions WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?"),
       pending: ids("SELECT id FROM actions WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?"),
-    };
+    }));
   }
 
-  async getAction(actionId: string): Promise<ActionWithHistory | null> {
-    const row = this.tables.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
-    return row === undefined ? null : this.tables.withHistory(actionFromRow(row));
+  getAction(actionId: string): Promise<ActionWithHistory | null> {
+    return this.read(() => {
+      const row = this.tables.statement('SELECT * FROM actions WHERE id = ?').get(actionId) as ActionRow | undefined;
+      return row === undefined ? null : this.tables.withHistory(actionFromRow(row));
+    });
   }
 
-  async listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
-    const conditions: SqlCondition[] = actionFilterConditions(filter, 'a.status');
-    if (beforeId !== null) conditions.push({ sql: 'a.id < ?', params: [beforeId] });
-    const where = whereClause(conditions);
-    const rows = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`).all(...where.params, limit) as ActionRow[];
-    return rows.map(actionFromRow);
+  listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
+    return this.read(() => {
+      const conditions: SqlCondition[] = actionFilterConditions(filter, 'a.status');
+      if (beforeId !== null) conditions.push({ sql: 'a.id < ?', params: [beforeId] });
+      const where = whereClause(conditions);
+      const rows = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`).all(...where.params, limit) as ActionRow[];
+      return rows.map(actionFromRow);
+    });
   }
 
-  async readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]> {
-    return this.tables.readEvents(whereClause([{ sql: 'e.sequence > ?', params: [afterSequence] }, ...actionFilterConditions(filter, 'e.to_status')]), limit);
+  readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]> {
+    return this.read(() =>
+      this.tables.readEvents(whereClause([{ sql: 'e.sequence > ?', params: [afterSequence] }, ...actionFilterConditions(filter, 'e.to_status')]), limit),
+    );
   }
 
   control(actionId: string, move: ActionControlMove, issuedBy: string, reason: string): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
@@ -125,24 +142,24 @@ export class SqliteActionStore implements ActionStore {
     return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects));
   }
 
-  async haltState(): Promise<HaltState> {
-    return this.tables.haltState();
+  haltState(): Promise<HaltState> {
+    return this.read(() => this.tables.haltState());
   }
 
-  async snapshot(executorId: string): Promise<ControlSnapshot> {
-    return control.snapshot(this.tables, executorId);
+  snapshot(executorId: string): Promise<ControlSnapshot> {
+    return this.read(() => control.snapshot(this.tables, executorId));
   }
 
   acknowledge(executorId: string, sequences: readonly number[]): Promise<number> {
     return this.committer.run(() => control.acknowledge(this.tables, executorId, sequences));
   }
 
-  async signalsFor(actionId: string): Promise<ControlSignal[]> {
-    return control.signalsFor(this.tables, actionId);
+  signalsFor(actionId: string): Promise<ControlSignal[]> {
+    return this.read(() => control.signalsFor(this.tables, actionId));
   }
 
-  async acknowledgements(sequences: readonly number[]): Promise<Acknowledgement[]> {
-    return control.acknowledgements(this.tables, sequences);
+  acknowledgements(sequences: readonly number[]): Promise<Acknowledgement[]> {
+    return this.read(() => control.acknowledgements(this.tables, sequences));
   }
 
   onEvents(listener: EventListener): () => void {
@@ -158,10 +175,19 @@ export class SqliteActionStore implements ActionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.committer.close();
+    await this.committer.close();
+    await this.wal.close();
     this.eventListeners.clear();
     this.signalListeners.clear();
     this.tables.db.close();
+  }
+
+  /** Runs a read now and answers once everything it could have seen is durable. */
+  private async read<T>(query: () => T): Promise<T> {
+    const durable = this.committer.durableSoFar();
+    const value = query();
+    await durable;
+    return value;
   }
 
   private publish(effects: readonly StoreEffect[]): void {
