@@ -70,7 +70,9 @@ export class GroupCommitter<E> {
       for (const job of jobs) job.reject(failure);
       return;
     }
-    const durable = this.durable();
+    // A commit counts as durable only once every commit before it is too, so
+    // callers are answered, and effects published, in commit order.
+    const durable = Promise.all([this.lastDurable, this.durable()]).then(() => {});
     this.lastDurable = durable;
     durable.then(
       () => this.settle(jobs, outcomes),

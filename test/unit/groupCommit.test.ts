@@ -1,0 +1,221 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GroupCommitter } from '../../src/store/sqlite/GroupCommitter.js';
+import { DATABASE_FILE, openDatabase, WAL_FILE } from '../../src/store/sqlite/openDatabase.js';
+import { WalSync } from '../../src/store/sqlite/WalSync.js';
+
+/**
+ * Stands in for WalSync as GroupCommitter's `durable` argument: each commit's
+ * promise stays pending until the test resolves or rejects it, so the test
+ * decides when a commit counts as on disk.
+ */
+class DurableGate {
+  readonly commits: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  readonly durable = (): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      this.commits.push({ resolve, reject });
+    });
+}
+
+/** One full turn of the event loop: a flush scheduled before this has run, and every promise callback it caused. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await nextTurn();
+  return settled;
+}
+
+let dir: string;
+let db: Database.Database;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'actiongate-groupcommit-'));
+  db = openDatabase(dir);
+  db.exec('CREATE TABLE t (v INTEGER)');
+});
+
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function values(): number[] {
+  return db.prepare('SELECT v FROM t ORDER BY v').pluck().all() as number[];
+}
+
+function insert(v: number): (sideEffects: string[]) => number {
+  return (sideEffects) => {
+    db.prepare('INSERT INTO t (v) VALUES (?)').run(v);
+    sideEffects.push(`inserted ${v}`);
+    return v;
+  };
+}
+
+describe('GroupCommitter', () => {
+  it('commits at once but answers nothing until the commit is durable', async () => {
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    const job = committer.run(insert(1));
+    await nextTurn();
+
+    expect(gate.commits).toHaveLength(1);
+    expect(await isSettled(job)).toBe(false);
+    expect(published).toEqual([]);
+    // The same connection would see its own uncommitted rows too; a second
+    // connection proves COMMIT has already happened and only durability is awaited.
+    expect(db.inTransaction).toBe(false);
+    expect(values()).toEqual([1]);
+    const other = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    try {
+      expect(other.prepare('SELECT v FROM t').pluck().all()).toEqual([1]);
+    } finally {
+      other.close();
+    }
+
+    gate.commits[0]!.resolve();
+    await expect(job).resolves.toBe(1);
+    expect(published).toEqual([['inserted 1']]);
+  });
+
+  it('settles each commit only when its own durable promise does, in commit order', async () => {
+    // Durable promises are resolved in commit order here, as WalSync does: the
+    // committer settles a batch as soon as its own promise resolves, so it would
+    // not keep commit order if a later commit's promise resolved first.
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const settled: number[] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    const first = committer.run(insert(1)).then((v) => settled.push(v));
+    await nextTurn();
+    const second = committer.run(insert(2)).then((v) => settled.push(v));
+    await nextTurn();
+    expect(gate.commits).toHaveLength(2);
+
+    gate.commits[0]!.resolve();
+    await first;
+    expect(await isSettled(second)).toBe(false);
+    expect(settled).toEqual([1]);
+    expect(published).toEqual([['inserted 1']]);
+
+    gate.commits[1]!.resolve();
+    await second;
+    expect(settled).toEqual([1, 2]);
+    expect(published).toEqual([['inserted 1'], ['inserted 2']]);
+  });
+
+  it('keeps commit order with the real WalSync as its durability', async () => {
+    const wal = WalSync.open(join(dir, WAL_FILE));
+    const published: string[][] = [];
+    const settled: number[] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), () => wal.sync());
+
+    // One job per turn, so each is its own commit and its own sync request.
+    const jobs: Promise<unknown>[] = [];
+    for (let v = 1; v <= 5; v++) {
+      jobs.push(committer.run(insert(v)).then((value) => settled.push(value)));
+      await nextTurn();
+    }
+    await Promise.all(jobs);
+    await committer.close();
+    await wal.close();
+
+    expect(settled).toEqual([1, 2, 3, 4, 5]);
+    expect(published).toEqual([1, 2, 3, 4, 5].map((v) => [`inserted ${v}`]));
+  });
+
+  it('durableSoFar waits for the latest commit, not just the earlier ones', async () => {
+    const gate = new DurableGate();
+    const committer = new GroupCommitter<string>(db, () => {}, gate.durable);
+
+    const first = committer.run(insert(1));
+    await nextTurn();
+    const second = committer.run(insert(2));
+    await nextTurn();
+    const soFar = committer.durableSoFar();
+
+    expect(await isSettled(soFar)).toBe(false);
+    gate.commits[0]!.resolve();
+    await first;
+    expect(await isSettled(soFar)).toBe(false);
+
+    gate.commits[1]!.resolve();
+    await second;
+    expect(await isSettled(soFar)).toBe(true);
+  });
+
+  it('rejects every job of a commit that could not be made durable, and publishes nothing', async () => {
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    const jobs = [committer.run(insert(1)), committer.run(insert(2))];
+    await nextTurn();
+    expect(gate.commits).toHaveLength(1);
+
+    const diskError = new Error('EIO');
+    gate.commits[0]!.reject(diskError);
+    for (const job of jobs) {
+      const err = await job.then(
+        () => expect.unreachable('a job resolved although its commit was not durable'),
+        (reason: unknown) => reason,
+      );
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/could not be made durable/);
+      expect((err as Error).cause).toBe(diskError);
+    }
+    expect(published).toEqual([]);
+  });
+
+  it('rolls back a job that throws without failing the others in its batch', async () => {
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    const boom = new Error('job failed');
+    const good = committer.run(insert(1));
+    const bad = committer.run((sideEffects) => {
+      insert(2)(sideEffects);
+      throw boom;
+    });
+    const alsoGood = committer.run(insert(3));
+    await nextTurn();
+
+    // One commit for the whole batch, the failed job's row already gone from it.
+    expect(gate.commits).toHaveLength(1);
+    expect(values()).toEqual([1, 3]);
+
+    gate.commits[0]!.resolve();
+    await expect(good).resolves.toBe(1);
+    await expect(bad).rejects.toBe(boom);
+    await expect(alsoGood).resolves.toBe(3);
+    expect(published).toEqual([['inserted 1', 'inserted 3']]);
+  });
+});
+
+describe('WalSync', () => {
+  it('answers syncs asked for at once, in the order asked, then closes', async () => {
+    const path = join(dir, 'synced-file');
+    writeFileSync(path, 'some bytes to make durable');
+    const wal = WalSync.open(path);
+
+    const order: number[] = [];
+    const syncs = [1, 2, 3].map((n) => wal.sync().then(() => order.push(n)));
+    await Promise.all(syncs);
+    expect(order).toEqual([1, 2, 3]);
+
+    await expect(wal.close()).resolves.toBeUndefined();
+  });
+});
