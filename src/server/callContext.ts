@@ -16,24 +16,37 @@ export interface DisposableCallContext extends CallContext {
 export const ANONYMOUS = 'anonymous';
 
 export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
-  let controller: AbortController | undefined;
-  const abort = (): void => controller?.abort();
-  return {
-    principal: ANONYMOUS,
-    get signal(): AbortSignal {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (call.cancelled || shutdown.aborted) {
-          controller.abort();
-        } else {
-          call.once('cancelled', abort);
-          shutdown.addEventListener('abort', abort, { once: true });
-        }
+  return new LazyCallContext(call, shutdown);
+}
+
+/**
+ * A class, not an object literal with a getter: V8 keeps a literal's accessor
+ * in its hidden class, so every call would make a new one.
+ */
+class LazyCallContext implements DisposableCallContext {
+  readonly principal = ANONYMOUS;
+  private controller: AbortController | undefined = undefined;
+  private readonly abort = (): void => this.controller?.abort();
+
+  constructor(
+    private readonly call: ServerSurfaceCall,
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.call.cancelled || this.shutdown.aborted) {
+        this.controller.abort();
+      } else {
+        this.call.once('cancelled', this.abort);
+        this.shutdown.addEventListener('abort', this.abort, { once: true });
       }
-      return controller.signal;
-    },
-    dispose(): void {
-      if (controller !== undefined) shutdown.removeEventListener('abort', abort);
-    },
-  };
+    }
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    if (this.controller !== undefined) this.shutdown.removeEventListener('abort', this.abort);
+  }
 }

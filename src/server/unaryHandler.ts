@@ -20,7 +20,13 @@ export function unaryHandler<Req, Res>(
 ): handleUnaryCall<Req, Res> {
   const { log, shutdown, metrics } = env;
   const timer = metrics.handlingSeconds.labels(method);
-  const answered = (code: status): void => void metrics.handled.inc({ grpc_method: method, grpc_code: status[code] });
+  // One child counter per status code, made once: labelling by object hashes the labels on every call.
+  const counters = new Map<status, { inc(): void }>();
+  const answered = (code: status): void => {
+    let counter = counters.get(code);
+    if (counter === undefined) counters.set(code, (counter = metrics.handled.labels({ grpc_method: method, grpc_code: status[code] })));
+    counter.inc();
+  };
   return (call, callback) => {
     const started = performance.now();
     const context = callContext(call, shutdown);
