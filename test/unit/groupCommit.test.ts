@@ -203,6 +203,54 @@ describe('GroupCommitter', () => {
     await expect(alsoGood).resolves.toBe(3);
     expect(published).toEqual([['inserted 1', 'inserted 3']]);
   });
+
+  it('rejects a job that throws before writing, keeping what the others wrote and published', async () => {
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    const refused = new Error('refused while deciding');
+    const first = committer.run(insert(1));
+    const bad = committer.run((sideEffects) => {
+      sideEffects.push('never published');
+      throw refused;
+    });
+    const last = committer.run(insert(3));
+    await nextTurn();
+
+    expect(gate.commits).toHaveLength(1);
+    expect(values()).toEqual([1, 3]);
+    gate.commits[0]!.resolve();
+    await expect(first).resolves.toBe(1);
+    await expect(bad).rejects.toBe(refused);
+    await expect(last).resolves.toBe(3);
+    expect(published).toEqual([['inserted 1', 'inserted 3']]);
+  });
+
+  it('runs a batch again from the start when a job throws after writing, so earlier jobs are neither lost nor doubled', async () => {
+    const gate = new DurableGate();
+    const published: string[][] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+
+    let firstRuns = 0;
+    const first = committer.run((sideEffects) => {
+      firstRuns += 1;
+      return insert(1)(sideEffects);
+    });
+    const bad = committer.run((sideEffects) => {
+      insert(2)(sideEffects);
+      throw new Error('failed after writing');
+    });
+    await nextTurn();
+
+    // The first job ran once without a savepoint and once more in the savepoint pass.
+    expect(firstRuns).toBe(2);
+    expect(values()).toEqual([1]);
+    gate.commits[0]!.resolve();
+    await expect(first).resolves.toBe(1);
+    await expect(bad).rejects.toThrow('failed after writing');
+    expect(published).toEqual([['inserted 1']]);
+  });
 });
 
 describe('WalSync', () => {

@@ -7,10 +7,12 @@ interface Job<T, E> {
   readonly sideEffects: E[];
 }
 
+type Outcome = { ok: boolean; value: unknown };
+
 /**
  * Commits the writes that arrive in the same turn of the event loop as one
- * transaction, so many RPCs share one fsync. Each job runs in its own savepoint:
- * a job that throws is rolled back alone and the others still commit. Nothing
+ * transaction, so many RPCs share one fsync. A job that throws is undone alone
+ * and the others still commit. Nothing
  * resolves before the commit is durable (`durable` has resolved for it), and a
  * job's side effects (history events to publish) are handed to `afterCommit`
  * only if it committed, in commit order.
@@ -27,6 +29,7 @@ export class GroupCommitter<E> {
   private readonly savepoint;
   private readonly release;
   private readonly rollbackToSavepoint;
+  private readonly totalChanges;
 
   constructor(
     private readonly db: Database.Database,
@@ -40,6 +43,7 @@ export class GroupCommitter<E> {
     this.savepoint = db.prepare('SAVEPOINT job');
     this.release = db.prepare('RELEASE job');
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO job');
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
   run<T>(work: (sideEffects: E[]) => T): Promise<T> {
@@ -59,10 +63,15 @@ export class GroupCommitter<E> {
     const jobs = this.queue;
     this.queue = [];
     if (jobs.length === 0) return;
-    const outcomes: { ok: boolean; value: unknown }[] = [];
+    let outcomes: Outcome[] | null;
     try {
       this.begin.run();
-      for (const job of jobs) outcomes.push(this.runJob(job));
+      outcomes = this.runWithoutSavepoints(jobs);
+      if (outcomes === null) {
+        this.rollback.run();
+        this.begin.run();
+        outcomes = jobs.map((job) => this.runInSavepoint(job));
+      }
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
@@ -88,7 +97,7 @@ export class GroupCommitter<E> {
     return this.lastDurable;
   }
 
-  private settle(jobs: Job<unknown, E>[], outcomes: { ok: boolean; value: unknown }[]): void {
+  private settle(jobs: Job<unknown, E>[], outcomes: Outcome[]): void {
     const committed: E[] = [];
     jobs.forEach((job, index) => {
       const outcome = outcomes[index]!;
@@ -102,7 +111,33 @@ export class GroupCommitter<E> {
     if (committed.length > 0) this.afterCommit(committed);
   }
 
-  private runJob(job: Job<unknown, E>): { ok: boolean; value: unknown } {
+  /**
+   * The fast path. A savepoint per job makes SQLite copy every page the job
+   * touches into a sub-journal, which costs more than the job's own writes; yet
+   * almost every job that fails, fails while deciding, before it writes. Such a
+   * job needs no undo, and one that wrote nothing leaves total_changes() as it
+   * found it. Returns null when a job threw after writing: the caller then rolls
+   * the whole batch back and runs it again with a savepoint per job.
+   */
+  private runWithoutSavepoints(jobs: Job<unknown, E>[]): Outcome[] | null {
+    const outcomes: Outcome[] = [];
+    for (const job of jobs) {
+      const changesBefore = this.totalChanges.get();
+      try {
+        outcomes.push({ ok: true, value: job.work(job.sideEffects) });
+      } catch (err) {
+        if (this.totalChanges.get() !== changesBefore) {
+          for (const queued of jobs) queued.sideEffects.length = 0;
+          return null;
+        }
+        job.sideEffects.length = 0;
+        outcomes.push({ ok: false, value: err });
+      }
+    }
+    return outcomes;
+  }
+
+  private runInSavepoint(job: Job<unknown, E>): Outcome {
     this.savepoint.run();
     try {
       const value = job.work(job.sideEffects);
