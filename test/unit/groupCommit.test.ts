@@ -89,10 +89,7 @@ describe('GroupCommitter', () => {
     expect(published).toEqual([['inserted 1']]);
   });
 
-  it('settles each commit only when its own durable promise does, in commit order', async () => {
-    // Durable promises are resolved in commit order here, as WalSync does: the
-    // committer settles a batch as soon as its own promise resolves, so it would
-    // not keep commit order if a later commit's promise resolved first.
+  it('holds what arrives while a commit is syncing, then commits it as one batch, in order', async () => {
     const gate = new DurableGate();
     const published: string[][] = [];
     const settled: number[] = [];
@@ -102,18 +99,25 @@ describe('GroupCommitter', () => {
     await nextTurn();
     const second = committer.run(insert(2)).then((v) => settled.push(v));
     await nextTurn();
-    expect(gate.commits).toHaveLength(2);
+    const third = committer.run(insert(3)).then((v) => settled.push(v));
+    await nextTurn();
+    // While the first commit syncs, the next two wait uncommitted: waiting costs
+    // them nothing (their own sync could not start sooner) and they share a commit.
+    expect(gate.commits).toHaveLength(1);
+    expect(values()).toEqual([1]);
 
     gate.commits[0]!.resolve();
     await first;
+    await nextTurn();
+    expect(gate.commits).toHaveLength(2);
+    expect(values()).toEqual([1, 2, 3]);
     expect(await isSettled(second)).toBe(false);
-    expect(settled).toEqual([1]);
     expect(published).toEqual([['inserted 1']]);
 
     gate.commits[1]!.resolve();
-    await second;
-    expect(settled).toEqual([1, 2]);
-    expect(published).toEqual([['inserted 1'], ['inserted 2']]);
+    await Promise.all([second, third]);
+    expect(settled).toEqual([1, 2, 3]);
+    expect(published).toEqual([['inserted 1'], ['inserted 2', 'inserted 3']]);
   });
 
   it('keeps commit order with the real WalSync as its durability', async () => {
@@ -122,7 +126,6 @@ describe('GroupCommitter', () => {
     const settled: number[] = [];
     const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), () => wal.sync());
 
-    // One job per turn, so each is its own commit and its own sync request.
     const jobs: Promise<unknown>[] = [];
     for (let v = 1; v <= 5; v++) {
       jobs.push(committer.run(insert(v)).then((value) => settled.push(value)));
@@ -133,7 +136,7 @@ describe('GroupCommitter', () => {
     await wal.close();
 
     expect(settled).toEqual([1, 2, 3, 4, 5]);
-    expect(published).toEqual([1, 2, 3, 4, 5].map((v) => [`inserted ${v}`]));
+    expect(published.flat()).toEqual([1, 2, 3, 4, 5].map((v) => `inserted ${v}`));
   });
 
   it('durableSoFar waits for the latest commit, not just the earlier ones', async () => {
@@ -144,16 +147,20 @@ describe('GroupCommitter', () => {
     await nextTurn();
     const second = committer.run(insert(2));
     await nextTurn();
-    const soFar = committer.durableSoFar();
+    const beforeSecond = committer.durableSoFar();
+    expect(await isSettled(beforeSecond)).toBe(false);
 
-    expect(await isSettled(soFar)).toBe(false);
     gate.commits[0]!.resolve();
     await first;
-    expect(await isSettled(soFar)).toBe(false);
+    await nextTurn();
+    expect(gate.commits).toHaveLength(2);
+    expect(await isSettled(beforeSecond)).toBe(true);
+    const afterSecond = committer.durableSoFar();
+    expect(await isSettled(afterSecond)).toBe(false);
 
     gate.commits[1]!.resolve();
     await second;
-    expect(await isSettled(soFar)).toBe(true);
+    expect(await isSettled(afterSecond)).toBe(true);
   });
 
   it('rejects every job of a commit that could not be made durable, and publishes nothing', async () => {

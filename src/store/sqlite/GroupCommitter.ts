@@ -20,6 +20,8 @@ type Outcome = { ok: boolean; value: unknown };
 export class GroupCommitter<E> {
   private queue: Job<any, E>[] = [];
   private scheduled = false;
+  /** A commit is waiting for its sync. */
+  private syncing = false;
   private closed = false;
   /** Settles once everything committed so far is durable. */
   private lastDurable: Promise<void> = Promise.resolve();
@@ -50,11 +52,19 @@ export class GroupCommitter<E> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject, sideEffects: [] });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  /**
+   * One commit waits for its sync at a time. What arrives meanwhile is held and
+   * committed together once that sync is done: its own sync could not have
+   * started any sooner, and fewer, larger commits write fewer WAL pages.
+   */
+  private schedule(): void {
+    if (this.scheduled || this.syncing) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
   }
 
   /** Runs what is queued now; later calls wait for the next flush. */
@@ -81,13 +91,21 @@ export class GroupCommitter<E> {
     }
     // A commit counts as durable only once every commit before it is too, so
     // callers are answered, and effects published, in commit order.
+    const settled = outcomes;
     const durable = Promise.all([this.lastDurable, this.durable()]).then(() => {});
     this.lastDurable = durable;
+    this.syncing = true;
     durable.then(
-      () => this.settle(jobs, outcomes),
+      () => {
+        this.syncing = false;
+        this.settle(jobs, settled);
+        if (this.queue.length > 0) this.schedule();
+      },
       (err: unknown) => {
+        this.syncing = false;
         const failure = new Error('the transaction was committed but could not be made durable', { cause: err });
         for (const job of jobs) job.reject(failure);
+        if (this.queue.length > 0) this.schedule();
       },
     );
   }
