@@ -13,6 +13,13 @@ import { openDatabase, WAL_FILE } from './openDatabase.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
 import { WalSync } from './WalSync.js';
 
+// INDEXED BY: left to itself the planner takes actions_status and reads every
+// RUNNING or PENDING row on each sweep, so a large backlog slows the whole server.
+export const EXPIRED_LEASES_SQL =
+  "SELECT id FROM actions INDEXED BY actions_running_lease WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?";
+export const EXPIRED_PENDING_SQL =
+  "SELECT id FROM actions INDEXED BY actions_pending_expiry WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?";
+
 export interface SqliteStoreOptions {
   readonly clock?: () => number;
   /** A listener that throws must not undo a commit or stop the others; it is reported here. */
@@ -101,10 +108,7 @@ export class SqliteActionStore implements ActionStore {
 
   findExpired(now: number, limit: number): Promise<ExpiredIds> {
     const ids = (sql: string): string[] => this.tables.statement(sql).pluck().all(now, limit) as string[];
-    return this.read(() => ({
-      leases: ids("SELECT id FROM actions WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?"),
-      pending: ids("SELECT id FROM actions WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?"),
-    }));
+    return this.read(() => ({ leases: ids(EXPIRED_LEASES_SQL), pending: ids(EXPIRED_PENDING_SQL) }));
   }
 
   getAction(actionId: string): Promise<ActionWithHistory | null> {
