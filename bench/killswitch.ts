@@ -4,7 +4,7 @@
 // How fast the kill switch reaches executors, against a bare grpc-js baseline measured in the same run.
 // Prints one JSON report on stdout (progress goes to stderr). Two servers, each in its own child process
 // (both with --expose-gc and bench/killswitchGcOnSignal.mjs preloaded, for the memory readings):
-//   actiongate: node bin/actiongate.js serve (SQLite in a fresh temp data dir, WAL, synchronous=FULL)
+//   actiongate: node bin/actiongate.js serve (SQLite in a fresh temp data dir, WAL fsynced before every answer)
 //   bare:       node --import tsx bench/killswitchBaseline.ts (a stream method and a unary method that
 //               writes one pre-encoded message to one or every open stream; no decoding, no work)
 // This process is the operator and every executor: one operator channel for unary calls, and
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
         actiongateServer: `node ${serverArgs.join(' ')}`,
         bareServer: `node ${bareArgs.join(' ')}`,
         pids: { client: process.pid, actiongate: actiongate.pid, bare: bareServer.pid },
-        store: 'SQLite (better-sqlite3), WAL, synchronous=FULL, group commit; fresh temp data dir under machine.tmpdir',
+        store: 'SQLite (better-sqlite3), WAL fsynced before every answer, group commit; fresh temp data dir under machine.tmpdir',
         channels: {
           operator: 1,
           streams: settings.channels,
