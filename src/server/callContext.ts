@@ -26,7 +26,7 @@ export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): Dis
 class LazyCallContext implements DisposableCallContext {
   readonly principal = ANONYMOUS;
   private controller: AbortController | undefined = undefined;
-  private readonly abort = (): void => this.controller?.abort();
+  private abort: (() => void) | undefined = undefined;
 
   constructor(
     private readonly call: ServerSurfaceCall,
@@ -35,10 +35,12 @@ class LazyCallContext implements DisposableCallContext {
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {
-      this.controller = new AbortController();
+      const controller = new AbortController();
+      this.controller = controller;
       if (this.call.cancelled || this.shutdown.aborted) {
-        this.controller.abort();
+        controller.abort();
       } else {
+        this.abort = () => controller.abort();
         this.call.once('cancelled', this.abort);
         this.shutdown.addEventListener('abort', this.abort, { once: true });
       }
@@ -47,6 +49,6 @@ class LazyCallContext implements DisposableCallContext {
   }
 
   dispose(): void {
-    if (this.controller !== undefined) this.shutdown.removeEventListener('abort', this.abort);
+    if (this.abort !== undefined) this.shutdown.removeEventListener('abort', this.abort);
   }
 }

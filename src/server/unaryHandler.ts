@@ -36,21 +36,21 @@ export function unaryHandler<Req, Res>(
     } catch (err) {
       answer = Promise.reject(err);
     }
-    answer
-      .then(
-        (response) => {
-          callback(null, response);
-          answered(status.OK);
-        },
-        (err: unknown) => {
-          const error = toServiceError(err, log, method);
-          callback(error);
-          answered(error.code ?? status.UNKNOWN);
-        },
-      )
-      .finally(() => {
-        timer.observe((performance.now() - started) / 1000);
-        context.dispose();
-      });
+    const done = (code: status): void => {
+      answered(code);
+      timer.observe((performance.now() - started) / 1000);
+      context.dispose();
+    };
+    answer.then(
+      (response) => {
+        callback(null, response);
+        done(status.OK);
+      },
+      (err: unknown) => {
+        const error = toServiceError(err, log, method);
+        callback(error);
+        done(error.code ?? status.UNKNOWN);
+      },
+    );
   };
 }
