@@ -186,50 +186,30 @@ describe('GroupCommitter', () => {
     expect(published).toEqual([]);
   });
 
-  it('rolls back a job that throws without failing the others in its batch', async () => {
+  it.each([
+    ['after writing, rolling its row back', (sideEffects: string[]) => void insert(2)(sideEffects)],
+    ['before writing, with nothing to undo', (sideEffects: string[]) => void sideEffects.push('never published')],
+  ])('rejects a job that throws %s, while the others in its batch commit and publish', async (_when, beforeThrowing) => {
     const gate = new DurableGate();
     const published: string[][] = [];
     const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
 
-    const boom = new Error('job failed');
-    const good = committer.run(insert(1));
-    const bad = committer.run((sideEffects) => {
-      insert(2)(sideEffects);
-      throw boom;
-    });
-    const alsoGood = committer.run(insert(3));
-    await nextTurn();
-
-    // One commit for the whole batch, the failed job's row already gone from it.
-    expect(gate.commits).toHaveLength(1);
-    expect(values()).toEqual([1, 3]);
-
-    gate.commits[0]!.resolve();
-    await expect(good).resolves.toBe(1);
-    await expect(bad).rejects.toBe(boom);
-    await expect(alsoGood).resolves.toBe(3);
-    expect(published).toEqual([['inserted 1', 'inserted 3']]);
-  });
-
-  it('rejects a job that throws before writing, keeping what the others wrote and published', async () => {
-    const gate = new DurableGate();
-    const published: string[][] = [];
-    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
-
-    const refused = new Error('refused while deciding');
+    const failure = new Error('job failed');
     const first = committer.run(insert(1));
     const bad = committer.run((sideEffects) => {
-      sideEffects.push('never published');
-      throw refused;
+      beforeThrowing(sideEffects);
+      throw failure;
     });
     const last = committer.run(insert(3));
     await nextTurn();
 
+    // One commit for the whole batch, the failed job's row absent from it.
     expect(gate.commits).toHaveLength(1);
     expect(values()).toEqual([1, 3]);
+
     gate.commits[0]!.resolve();
     await expect(first).resolves.toBe(1);
-    await expect(bad).rejects.toBe(refused);
+    await expect(bad).rejects.toBe(failure);
     await expect(last).resolves.toBe(3);
     expect(published).toEqual([['inserted 1', 'inserted 3']]);
   });
