@@ -43,13 +43,21 @@ export function unaryHandler<Req, Res>(
     };
     answer.then(
       (response) => {
-        callback(null, response);
-        done(status.OK);
+        try {
+          callback(null, response);
+        } finally {
+          done(status.OK);
+        }
       },
       (err: unknown) => {
-        const error = toServiceError(err, log, method);
-        callback(error);
-        done(error.code ?? status.UNKNOWN);
+        let code = status.INTERNAL;
+        try {
+          const error = toServiceError(err, log, method);
+          code = error.code ?? status.UNKNOWN;
+          callback(error);
+        } finally {
+          done(code);
+        }
       },
     );
   };

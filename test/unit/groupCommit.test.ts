@@ -184,6 +184,43 @@ describe('GroupCommitter', () => {
       expect((err as Error).cause).toBe(diskError);
     }
     expect(published).toEqual([]);
+
+    // What reached the disk is unknown from here on: later writes never reach the database.
+    const later = committer.run(insert(3));
+    await expect(later).rejects.toThrow(/refuses writes/);
+    await nextTurn();
+    expect(gate.commits).toHaveLength(1);
+    expect(values()).toEqual([1, 2]);
+  });
+
+  it('waits, before any read, for what an earlier process committed but may not have synced', async () => {
+    let opened!: () => void;
+    const initiallyDurable = new Promise<void>((resolve) => (opened = resolve));
+    const gate = new DurableGate();
+    const committer = new GroupCommitter<string>(db, () => {}, gate.durable, initiallyDurable);
+
+    const soFar = committer.durableSoFar();
+    expect(await isSettled(soFar)).toBe(false);
+    opened();
+    expect(await isSettled(soFar)).toBe(true);
+  });
+
+  it('refuses the whole batch when a failing statement rolls back the transaction itself', async () => {
+    // ON CONFLICT ROLLBACK ends the whole transaction, as SQLITE_FULL or an I/O error do.
+    db.exec('CREATE TABLE u (v INTEGER UNIQUE ON CONFLICT ROLLBACK)');
+    db.prepare('INSERT INTO u (v) VALUES (2)').run();
+    const insertU = (v: number) => () => db.prepare('INSERT INTO u (v) VALUES (?)').run(v).changes;
+    const gate = new DurableGate();
+    const committer = new GroupCommitter<string>(db, () => {}, gate.durable);
+
+    const outcomes = [1, 2, 3].map((v) => committer.run(insertU(v)).then(() => 'committed', (err: Error) => err.message));
+    await nextTurn();
+
+    expect(await Promise.all(outcomes)).toEqual(Array(3).fill('the database refused the transaction'));
+    // Nothing of the batch committed, not even the jobs after the failing one.
+    expect(db.prepare('SELECT v FROM u ORDER BY v').pluck().all()).toEqual([2]);
+    expect(db.inTransaction).toBe(false);
+    expect(gate.commits).toHaveLength(0);
   });
 
   it.each([

@@ -23,8 +23,10 @@ export class GroupCommitter<E> {
   /** A commit is waiting for its sync. */
   private syncing = false;
   private closed = false;
+  /** Set once a commit could not be made durable: what is on disk is unknown from then on. */
+  private lost: Error | null = null;
   /** Settles once everything committed so far is durable. */
-  private lastDurable: Promise<void> = Promise.resolve();
+  private lastDurable: Promise<void>;
   private readonly begin;
   private readonly commit;
   private readonly rollback;
@@ -38,7 +40,14 @@ export class GroupCommitter<E> {
     private readonly afterCommit: (sideEffects: E[]) => void,
     /** Resolves once what has been committed so far is on disk. */
     private readonly durable: () => Promise<void>,
+    /**
+     * Settles once what an earlier process committed is on disk: one killed
+     * between its COMMIT and its sync left writes that only the page cache holds.
+     */
+    initiallyDurable: Promise<void> = Promise.resolve(),
   ) {
+    this.lastDurable = initiallyDurable;
+    initiallyDurable.catch((err: unknown) => this.loseDurability(err));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -50,6 +59,7 @@ export class GroupCommitter<E> {
 
   run<T>(work: (sideEffects: E[]) => T): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the store is closed'));
+    if (this.lost !== null) return Promise.reject(this.lost);
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve, reject, sideEffects: [] });
       this.schedule();
@@ -73,6 +83,10 @@ export class GroupCommitter<E> {
     const jobs = this.queue;
     this.queue = [];
     if (jobs.length === 0) return;
+    if (this.lost !== null) {
+      for (const job of jobs) job.reject(this.lost);
+      return;
+    }
     let outcomes: Outcome[] | null;
     try {
       this.begin.run();
@@ -92,22 +106,40 @@ export class GroupCommitter<E> {
     // A commit counts as durable only once every commit before it is too, so
     // callers are answered, and effects published, in commit order.
     const settled = outcomes;
-    const durable = Promise.all([this.lastDurable, this.durable()]).then(() => {});
+    let synced: Promise<void>;
+    try {
+      synced = this.durable();
+    } catch (err) {
+      synced = Promise.reject(err);
+    }
+    const durable = Promise.all([this.lastDurable, synced]).then(() => {});
     this.lastDurable = durable;
     this.syncing = true;
     durable.then(
       () => {
-        this.syncing = false;
-        this.settle(jobs, settled);
-        if (this.queue.length > 0) this.schedule();
+        try {
+          this.settle(jobs, settled);
+        } finally {
+          this.syncDone();
+        }
       },
       (err: unknown) => {
-        this.syncing = false;
-        const failure = new Error('the transaction was committed but could not be made durable', { cause: err });
+        const failure = this.loseDurability(err);
         for (const job of jobs) job.reject(failure);
-        if (this.queue.length > 0) this.schedule();
+        this.syncDone();
       },
     );
+  }
+
+  private syncDone(): void {
+    this.syncing = false;
+    if (this.queue.length > 0) this.schedule();
+  }
+
+  /** From now on every write is refused before it reaches the database, and every read fails (durableSoFar stays rejected). */
+  private loseDurability(cause: unknown): Error {
+    this.lost ??= new Error('a commit could not be made durable; the store refuses writes until it is restarted', { cause });
+    return this.lost;
   }
 
   /** Waits until every write committed before this call is durable; reads use it so they never show what a crash could undo. */
@@ -144,6 +176,9 @@ export class GroupCommitter<E> {
       try {
         outcomes.push({ ok: true, value: job.work(job.sideEffects) });
       } catch (err) {
+        // Some errors (SQLITE_FULL, IOERR) roll back the whole transaction, not the
+        // statement: the batch is gone, and going on would commit later jobs one by one.
+        if (!this.db.inTransaction) throw err;
         if (this.totalChanges.get() !== changesBefore) {
           for (const queued of jobs) queued.sideEffects.length = 0;
           return null;

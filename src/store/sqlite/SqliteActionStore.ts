@@ -43,7 +43,7 @@ export class SqliteActionStore implements ActionStore {
     private readonly wal: WalSync,
     private readonly onListenerError: (err: unknown) => void,
   ) {
-    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync());
+    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync(), wal.sync());
   }
 
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteActionStore {
