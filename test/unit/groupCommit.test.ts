@@ -166,7 +166,10 @@ describe('GroupCommitter', () => {
   it('rejects every job of a commit that could not be made durable, and publishes nothing', async () => {
     const gate = new DurableGate();
     const published: string[][] = [];
-    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable);
+    const lost: Error[] = [];
+    const committer = new GroupCommitter<string>(db, (effects) => published.push(effects), gate.durable, {
+      onDurabilityLost: (err) => lost.push(err),
+    });
 
     const jobs = [committer.run(insert(1)), committer.run(insert(2))];
     await nextTurn();
@@ -191,13 +194,15 @@ describe('GroupCommitter', () => {
     await nextTurn();
     expect(gate.commits).toHaveLength(1);
     expect(values()).toEqual([1, 2]);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.cause).toBe(diskError);
   });
 
   it('waits, before any read, for what an earlier process committed but may not have synced', async () => {
     let opened!: () => void;
     const initiallyDurable = new Promise<void>((resolve) => (opened = resolve));
     const gate = new DurableGate();
-    const committer = new GroupCommitter<string>(db, () => {}, gate.durable, initiallyDurable);
+    const committer = new GroupCommitter<string>(db, () => {}, gate.durable, { initiallyDurable });
 
     const soFar = committer.durableSoFar();
     expect(await isSettled(soFar)).toBe(false);

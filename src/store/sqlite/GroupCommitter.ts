@@ -9,6 +9,16 @@ interface Job<T, E> {
 
 type Outcome = { ok: boolean; value: unknown };
 
+export interface GroupCommitOptions {
+  /**
+   * Settles once what an earlier process committed is on disk: one killed
+   * between its COMMIT and its sync left writes that only the page cache holds.
+   */
+  readonly initiallyDurable?: Promise<void>;
+  /** Called once, when a commit could not be made durable. */
+  readonly onDurabilityLost?: (err: Error) => void;
+}
+
 /**
  * Commits the writes that arrive in the same turn of the event loop as one
  * transaction, so many RPCs share one fsync. A job that throws is undone alone
@@ -40,14 +50,10 @@ export class GroupCommitter<E> {
     private readonly afterCommit: (sideEffects: E[]) => void,
     /** Resolves once what has been committed so far is on disk. */
     private readonly durable: () => Promise<void>,
-    /**
-     * Settles once what an earlier process committed is on disk: one killed
-     * between its COMMIT and its sync left writes that only the page cache holds.
-     */
-    initiallyDurable: Promise<void> = Promise.resolve(),
+    private readonly options: GroupCommitOptions = {},
   ) {
-    this.lastDurable = initiallyDurable;
-    initiallyDurable.catch((err: unknown) => this.loseDurability(err));
+    this.lastDurable = options.initiallyDurable ?? Promise.resolve();
+    this.lastDurable.catch((err: unknown) => this.loseDurability(err));
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
     this.rollback = db.prepare('ROLLBACK');
@@ -138,7 +144,10 @@ export class GroupCommitter<E> {
 
   /** From now on every write is refused before it reaches the database, and every read fails (durableSoFar stays rejected). */
   private loseDurability(cause: unknown): Error {
-    this.lost ??= new Error('a commit could not be made durable; the store refuses writes until it is restarted', { cause });
+    if (this.lost === null) {
+      this.lost = new Error('a commit could not be made durable; the store refuses writes until it is restarted', { cause });
+      this.options.onDurabilityLost?.(this.lost);
+    }
     return this.lost;
   }
 

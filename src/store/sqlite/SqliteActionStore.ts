@@ -24,6 +24,11 @@ export interface SqliteStoreOptions {
   readonly clock?: () => number;
   /** A listener that throws must not undo a commit or stop the others; it is reported here. */
   readonly onListenerError?: (err: unknown) => void;
+  /**
+   * An fsync failed: what is on disk is unknown, and the store refuses every
+   * write and read from then on. A server should stop and be restarted.
+   */
+  readonly onDurabilityLost?: (err: Error) => void;
 }
 
 /**
@@ -42,8 +47,12 @@ export class SqliteActionStore implements ActionStore {
     private readonly tables: SqliteTables,
     private readonly wal: WalSync,
     private readonly onListenerError: (err: unknown) => void,
+    onDurabilityLost: ((err: Error) => void) | undefined,
   ) {
-    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync(), wal.sync());
+    this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync(), {
+      initiallyDurable: wal.sync(),
+      onDurabilityLost,
+    });
   }
 
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteActionStore {
@@ -55,7 +64,8 @@ export class SqliteActionStore implements ActionStore {
       db.close();
       throw err;
     }
-    return new SqliteActionStore(new SqliteTables(db, options.clock ?? Date.now), wal, options.onListenerError ?? (() => {}));
+    const tables = new SqliteTables(db, options.clock ?? Date.now);
+    return new SqliteActionStore(tables, wal, options.onListenerError ?? (() => {}), options.onDurabilityLost);
   }
 
   create(input: NewAction): Promise<CreateResult> {
