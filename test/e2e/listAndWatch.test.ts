@@ -83,6 +83,25 @@ describe('ListActions', () => {
     }
     expect(seen).toEqual([...wanted].reverse());
   });
+
+  it('pages newest first through several statuses at once, interleaved as they were created', async () => {
+    const node = uniqueNode();
+    const wanted: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      wanted.push((await actionIn(t.actions, 'APPROVED', { node })).action.actionId);
+      wanted.push((await proposeAction(t.actions, { node })).actionId);
+      await actionIn(t.actions, 'REJECTED', { node });
+    }
+    const seen: string[] = [];
+    let pageToken = '';
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await t.actions.listActions({ node, statuses: [S.ACTION_STATUS_PENDING, S.ACTION_STATUS_APPROVED], pageSize: 3, pageToken });
+      seen.push(...page.actions.map((a) => a.actionId));
+      pageToken = page.nextPageToken;
+      if (pageToken === '') break;
+    }
+    expect(seen).toEqual([...wanted].reverse());
+  });
 });
 
 /** Collects a WatchActions stream's events until unsubscribed. */

@@ -130,12 +130,21 @@ export class SqliteActionStore implements ActionStore {
 
   listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
     return this.read(() => {
-      const conditions: SqlCondition[] = actionFilterConditions(filter, 'a.status');
-      if (beforeId !== null) conditions.push({ sql: 'a.id < ?', params: [beforeId] });
-      const where = whereClause(conditions);
-      const rows = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`).all(...where.params, limit) as ActionRow[];
-      return rows.map(actionFromRow);
+      const statuses = filter.statuses ?? [];
+      if (statuses.length <= 1) return this.listPage(filter, limit, beforeId).map(actionFromRow);
+      // One page per status, each read in order from actions_status, merged here:
+      // with an IN list SQLite reads and sorts every matching row before the LIMIT.
+      const rows = statuses.flatMap((status) => this.listPage({ ...filter, statuses: [status] }, limit, beforeId));
+      rows.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+      return rows.slice(0, limit).map(actionFromRow);
     });
+  }
+
+  private listPage(filter: ActionFilter, limit: number, beforeId: string | null): ActionRow[] {
+    const conditions: SqlCondition[] = actionFilterConditions(filter, 'a.status');
+    if (beforeId !== null) conditions.push({ sql: 'a.id < ?', params: [beforeId] });
+    const where = whereClause(conditions);
+    return this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id DESC LIMIT ?`).all(...where.params, limit) as ActionRow[];
   }
 
   readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]> {
