@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Client, credentials } from '@grpc/grpc-js';
 import { processCpuSeconds } from './cpuTime.js';
+import { freePort } from '../test/support/freePort.js';
+
+export { freePort };
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_GRACE_MS = 15_000;
@@ -17,17 +19,6 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** A port nobody listens on right now; the child binds it a moment later. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function waitForReady(address: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const client = new Client(address, credentials.createInsecure());
