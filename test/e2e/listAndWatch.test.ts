@@ -101,6 +101,9 @@ describe('ListActions', () => {
       if (pageToken === '') break;
     }
     expect(seen).toEqual([...wanted].reverse());
+
+    const repeated = await t.actions.listActions({ node, statuses: [S.ACTION_STATUS_PENDING, S.ACTION_STATUS_PENDING, S.ACTION_STATUS_APPROVED] });
+    expect(repeated.actions.map((a) => a.actionId)).toEqual([...wanted].reverse());
   });
 });
 

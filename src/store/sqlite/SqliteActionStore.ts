@@ -130,7 +130,8 @@ export class SqliteActionStore implements ActionStore {
 
   listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
     return this.read(() => {
-      const statuses = filter.statuses ?? [];
+      // A status asked for twice must not list its actions twice.
+      const statuses = [...new Set(filter.statuses ?? [])];
       if (statuses.length <= 1) return this.listPage(filter, limit, beforeId).map(actionFromRow);
       // One page per status, each read in order from actions_status, merged here:
       // with an IN list SQLite reads and sorts every matching row before the LIMIT.
