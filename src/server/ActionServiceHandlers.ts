@@ -31,6 +31,11 @@ function requireTextList(field: string, values: readonly string[]): string[] {
   return values.map((value, index) => requireText(`${field}[${index}]`, value));
 }
 
+/** A fresh lease for each attempt to claim. */
+function claimTerms(actor: string, executorId: string, ttlSeconds: number): lifecycle.ClaimTerms {
+  return { actor, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 };
+}
+
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
   const { store, catalog, config, log } = deps;
   const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
@@ -101,15 +106,21 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
       const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
-      const terms = (): lifecycle.ClaimTerms => ({ actor: ctx.principal, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 });
+      // Closures passed inline, not named: see unaryHandler.
       if (req.actionId !== '') {
-        const action = await decide(req.actionId, ctx.principal, (current, now, halt) => lifecycle.claim(current, terms(), now, halt));
+        const action = await decide(req.actionId, ctx.principal, (current, now, halt) =>
+          lifecycle.claim(current, claimTerms(ctx.principal, executorId, ttlSeconds), now, halt),
+        );
         return executeResponse(action);
       }
       // Refuse at once while halted, rather than long-polling on something that cannot succeed.
       lifecycle.requireNotHalted(await store.haltState(), 'claiming an action');
-      const tryClaim = () => store.claimNext(filter, (current, now, halt) => lifecycle.claim(current, terms(), now, halt));
-      const action = await waitForClaim(store, tryClaim, waitSeconds * 1000, ctx.signal);
+      const action = await waitForClaim(
+        store,
+        () => store.claimNext(filter, (current, now, halt) => lifecycle.claim(current, claimTerms(ctx.principal, executorId, ttlSeconds), now, halt)),
+        waitSeconds * 1000,
+        ctx.signal,
+      );
       if (action !== null) logTransition(action, ctx.principal);
       return executeResponse(action);
     }),

@@ -118,8 +118,14 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
 
 /** Counts committed transitions and signals, as the store reports them after each commit. */
 function countCommits(store: ActionStore, metrics: ServerMetrics): () => void {
+  // One child counter per status, made once: labelling by object hashes the labels on every event.
+  const byStatus = new Map<string, { inc(): void }>();
   const stopEvents = store.onEvents((events) => {
-    for (const event of events) metrics.transitions.inc({ to: event.to });
+    for (const event of events) {
+      let counter = byStatus.get(event.to);
+      if (counter === undefined) byStatus.set(event.to, (counter = metrics.transitions.labels(event.to)));
+      counter.inc();
+    }
   });
   const stopSignals = store.onSignals((signals) => {
     for (const signal of signals) metrics.controlSignals.inc({ signal: signal.signal });
