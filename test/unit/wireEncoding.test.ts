@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as pb from '../../src/gen/actiongate/v1/action.js';
 import * as svc from '../../src/gen/actiongate/v1/action_service.js';
 import * as replies from '../../src/server/wire/actionReplies.js';
+import { ProtoWriter } from '../../src/server/wire/ProtoWriter.js';
 
 // The hand-written reply encoders must produce exactly the bytes of the generated
 // ones, for every shape of action: compared byte for byte, not just decoded.
@@ -161,5 +162,28 @@ describe('reply encoders', () => {
     // A refused reply leaves nothing behind for the next one.
     const ok = { action: { ...EMPTY_ACTION, node: 'n' } };
     expect(replies.encodeActionReply(ok)).toEqual(generated(svc.GetActionResponse.encode(ok).finish()));
+  });
+});
+
+describe('ProtoWriter', () => {
+  it('grows for a large message and gives the memory back on the next one', () => {
+    const writer = new ProtoWriter(64, 1024);
+    const big = 'x'.repeat(10_000);
+    writer.begin().string(1, big);
+    const bytes = writer.finish();
+    expect(bytes.length).toBe(3 + big.length);
+    expect(writer.capacity).toBeGreaterThan(1024);
+    writer.begin().string(1, 'small');
+    expect(writer.capacity).toBe(64);
+    expect(writer.finish()).toEqual(Buffer.from([0x0a, 5, ...Buffer.from('small')]));
+  });
+
+  it('moves a nested message over when its length needs more than one byte', () => {
+    const writer = new ProtoWriter(16);
+    const outer = writer.begin().open(2);
+    writer.string(1, 'y'.repeat(200));
+    writer.close(outer);
+    // field 2 (0x12), length 203 as a two-byte varint, then field 1 (0x0a), length 200, the text.
+    expect(writer.finish()).toEqual(Buffer.concat([Buffer.from([0x12, 0xcb, 0x01, 0x0a, 0xc8, 0x01]), Buffer.from('y'.repeat(200))]));
   });
 });

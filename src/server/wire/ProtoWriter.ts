@@ -19,13 +19,23 @@ export class ProtoWriter {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(initialBytes = 16 * 1024) {
+  constructor(
+    private readonly initialBytes = 16 * 1024,
+    /** A scratch buffer grown past this (one large ListActions page) is dropped rather than kept for good. */
+    private readonly maxRetainedBytes = 1024 * 1024,
+  ) {
     this.buf = Buffer.allocUnsafe(initialBytes);
   }
 
   begin(): this {
     this.pos = 0;
+    if (this.buf.length > this.maxRetainedBytes) this.buf = Buffer.allocUnsafe(this.initialBytes);
     return this;
+  }
+
+  /** The scratch buffer's size now, for tests. */
+  get capacity(): number {
+    return this.buf.length;
   }
 
   /** A copy of what was written since `begin()`. */
