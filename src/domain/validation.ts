@@ -34,13 +34,25 @@ export function requireIntInRange(field: string, value: number, min: number, max
 
 /** Rejects NaN and infinities anywhere in a JSON document (JSON would silently turn them into null). */
 export function requireFiniteNumbers(field: string, value: JsonValue | undefined): void {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new ValidationError(field, `must hold finite numbers, got ${value}`);
-  } else if (Array.isArray(value)) {
-    value.forEach((item, index) => requireFiniteNumbers(`${field}[${index}]`, item));
+  const found = nonFinite(value);
+  if (found !== null) throw new ValidationError(`${field}${found.path}`, `must hold finite numbers, got ${found.value}`);
+}
+
+/** The first non-finite number and where it is; the path is only built for that one (this runs on every Propose). */
+function nonFinite(value: JsonValue | undefined): { path: string; value: number } | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { path: '', value };
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = nonFinite(value[index]);
+      if (found !== null) return { path: `[${index}]${found.path}`, value: found.value };
+    }
   } else if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) requireFiniteNumbers(`${field}.${key}`, item);
+    for (const key of Object.keys(value)) {
+      const found = nonFinite(value[key]);
+      if (found !== null) return { path: `.${key}${found.path}`, value: found.value };
+    }
   }
+  return null;
 }
 
 /** The document's size as stored (UTF-8 JSON), refused above `maxBytes`. */

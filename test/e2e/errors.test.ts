@@ -85,7 +85,7 @@ describe('errors and their status codes', () => {
 
   it('a payload holding NaN or an infinity is INVALID_ARGUMENT naming payload', async () => {
     await invalid(propose({ payload: { score: Number.NaN } }), 'payload');
-    await invalid(propose({ payload: { deep: { list: [1, Number.POSITIVE_INFINITY] } } }), 'payload');
+    await invalid(propose({ payload: { deep: { list: [1, Number.POSITIVE_INFINITY] } } }), 'payload.deep.list[1]');
   });
 
   it('a result over the size limit or holding NaN is INVALID_ARGUMENT naming result, and the action keeps running', async () => {
