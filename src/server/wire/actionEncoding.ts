@@ -4,7 +4,8 @@ import type { ProtoWriter } from './ProtoWriter.js';
 // Field numbers and order follow proto/actiongate/v1/action.proto and
 // google/protobuf/{struct,timestamp}.proto, and each field is skipped exactly
 // when the generated encoder skips it, so the bytes are the same
-// (test/unit/wireEncoding.test.ts compares them).
+// (test/unit/wireEncoding.test.ts compares them). A field added to these
+// messages in a .proto must be added here too: that test fails until it is.
 
 /** google.protobuf.Timestamp, as the generated code derives it from a Date. */
 export function writeTimestamp(w: ProtoWriter, field: number, date: Date | undefined): void {
