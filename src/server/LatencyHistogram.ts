@@ -18,12 +18,20 @@ class Series {
   }
 
   observe(value: number): void {
+    // Not a duration: dropped, rather than turning _sum into NaN for good.
+    if (!Number.isFinite(value)) return;
     const bounds = this.upperBounds;
     let slot = 0;
     while (slot < bounds.length && value > bounds[slot]!) slot++;
     this.counts[slot]! += 1;
     this.sum += value;
     this.count += 1;
+  }
+
+  reset(): void {
+    this.counts.fill(0);
+    this.sum = 0;
+    this.count = 0;
   }
 }
 
@@ -60,6 +68,8 @@ export class LatencyHistogram {
   async get(): Promise<{ name: string; help: string; type: 'histogram'; aggregator: 'sum'; values: ExportedValue[] }> {
     const values: ExportedValue[] = [];
     for (const [labelValue, series] of this.series) {
+      // As prom-client: a label value is exported from its first observation on.
+      if (series.count === 0) continue;
       let cumulative = 0;
       this.upperBounds.forEach((bound, slot) => {
         cumulative += series.counts[slot]!;
@@ -72,7 +82,8 @@ export class LatencyHistogram {
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
   }
 
+  /** Zeroes every series but keeps it: callers hold on to what `labels()` gave them. */
   reset(): void {
-    this.series.clear();
+    for (const series of this.series.values()) series.reset();
   }
 }

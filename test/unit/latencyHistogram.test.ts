@@ -32,11 +32,26 @@ describe('LatencyHistogram', () => {
     expect((await ours.getMetricsAsJSON())[0]?.type).toBe('histogram');
   });
 
-  it('starts again from nothing when the registry is reset', async () => {
+  it('starts again from nothing when the registry is reset, and a kept series goes on counting', async () => {
     const registry = new Registry();
     const histogram = new LatencyHistogram('r_seconds', 'help', 'grpc_method', BUCKETS, [registry]);
-    histogram.labels('Propose').observe(0.2);
+    const propose = histogram.labels('Propose');
+    propose.observe(0.2);
     registry.resetMetrics();
     expect(await lines(registry)).toEqual([]);
+    propose.observe(0.5);
+    expect(await lines(registry)).toContain('r_seconds_count{grpc_method="Propose"} 1');
+    expect(await lines(registry)).toContain('r_seconds_sum{grpc_method="Propose"} 0.5');
+  });
+
+  it('exports a label value only once it has been observed, and drops what is not a duration', async () => {
+    const registry = new Registry();
+    const histogram = new LatencyHistogram('s_seconds', 'help', 'grpc_method', BUCKETS, [registry]);
+    const approve = histogram.labels('Approve');
+    expect(await lines(registry)).toEqual([]);
+    approve.observe(Number.NaN);
+    approve.observe(0.002);
+    expect(await lines(registry)).toContain('s_seconds_sum{grpc_method="Approve"} 0.002');
+    expect(await lines(registry)).toContain('s_seconds_count{grpc_method="Approve"} 1');
   });
 });

@@ -192,6 +192,28 @@ describe('reply encoders', () => {
     expect(first).toEqual(copy);
   });
 
+  it('refuse numbers out of a field\'s range where the generated code refuses them, and agree on the odd ones it takes', () => {
+    const event = historyEvent(random(3));
+    const replyWith = (change: Partial<pb.Action>, eventChange: Partial<pb.HistoryEvent> = {}) =>
+      ({ action: { ...EMPTY_ACTION, ...change, history: [{ ...event, ...eventChange }] } });
+    const refused = [
+      replyWith({ attempt: -1 }), replyWith({ attempt: 2 ** 32 }), replyWith({ attempt: Number.NaN }), replyWith({ attempt: 1.5 }),
+      replyWith({ status: 2 ** 31 }), replyWith({ status: -(2 ** 31) - 1 }), replyWith({ status: 1.5 as pb.ActionStatus }),
+      replyWith({}, { sequence: '-1' }), replyWith({}, { sequence: '18446744073709551616' }), replyWith({}, { sequence: '1e3' }), replyWith({}, { sequence: 'abc' }),
+    ];
+    for (const reply of refused) {
+      expect(() => svc.GetActionResponse.encode(reply).finish(), JSON.stringify(reply.action.history[0]?.sequence)).toThrow();
+      expect(() => replies.encodeActionReply(reply)).toThrow(RangeError);
+    }
+    const taken = [
+      replyWith({}, { sequence: '' }), replyWith({}, { sequence: '00' }), replyWith({}, { sequence: '18446744073709551615' }),
+      replyWith({ status: -(2 ** 31) }), replyWith({ status: 2 ** 31 - 1 }), replyWith({ attempt: 2 ** 32 - 1 }),
+    ];
+    for (const reply of taken) {
+      expect(replies.encodeActionReply(reply)).toEqual(generated(svc.GetActionResponse.encode(reply).finish()));
+    }
+  });
+
   it('refuse a payload value that JSON cannot hold, as the generated code does', () => {
     const bad = { action: { ...EMPTY_ACTION, payload: { f: () => 1 } } };
     expect(() => svc.GetActionResponse.encode(bad).finish()).toThrow();

@@ -2,6 +2,7 @@ const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;
 const WIRE_LEN = 2;
 const TWO_POW_32 = 0x1_0000_0000;
+const MAX_UINT64 = 2n ** 64n - 1n;
 
 /**
  * Writes protobuf's binary format into one scratch buffer that is reused for
@@ -68,12 +69,15 @@ export class ProtoWriter {
     }
   }
 
-  /** uint32 or a non-negative enum, skipped when 0. */
+  // Values out of a field's range are refused, as the generated encoders refuse
+  // them, rather than wrapped into something the client would read as valid.
+
+  /** uint32, skipped when 0. */
   uint32(field: number, value: number): void {
-    if (value !== 0) {
-      this.tag(field, WIRE_VARINT);
-      this.varint(value >>> 0);
-    }
+    if (value === 0) return;
+    if (value >>> 0 !== value) throw new RangeError(`invalid uint32: ${value}`);
+    this.tag(field, WIRE_VARINT);
+    this.varint(value);
   }
 
   /** int32 (enums included), skipped when 0; negative values take ten bytes, as protobuf requires. */
@@ -82,6 +86,7 @@ export class ProtoWriter {
   }
 
   int32Always(field: number, value: number): void {
+    if ((value | 0) !== value) throw new RangeError(`invalid int32: ${value}`);
     this.tag(field, WIRE_VARINT);
     if (value >= 0) this.varint(value);
     else this.varint64(BigInt.asUintN(64, BigInt(value)));
@@ -95,13 +100,25 @@ export class ProtoWriter {
     else this.varint64(BigInt.asUintN(64, BigInt(value)));
   }
 
-  /** uint64 carried as a decimal string (forceLong=string), skipped when "0". */
+  /** uint64 carried as a decimal string (forceLong=string), skipped only when exactly "0", as the generated code does. */
   uint64String(field: number, value: string): void {
-    if (value === '0' || value === '') return;
-    this.tag(field, WIRE_VARINT);
+    if (value === '0') return;
     const n = Number(value);
-    if (Number.isSafeInteger(n)) this.varint(n);
-    else this.varint64(BigInt.asUintN(64, BigInt(value)));
+    // The common case: a plain decimal that a double holds exactly.
+    if (Number.isSafeInteger(n) && n >= 0 && String(n) === value) {
+      this.tag(field, WIRE_VARINT);
+      this.varint(n);
+      return;
+    }
+    let big: bigint;
+    try {
+      big = BigInt(value);
+    } catch {
+      throw new RangeError(`invalid uint64: ${value}`);
+    }
+    if (big < 0n || big > MAX_UINT64) throw new RangeError(`invalid uint64: ${value}`);
+    this.tag(field, WIRE_VARINT);
+    this.varint64(big);
   }
 
   bool(field: number, value: boolean): void {
