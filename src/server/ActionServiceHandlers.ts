@@ -31,9 +31,13 @@ function requireTextList(field: string, values: readonly string[]): string[] {
   return values.map((value, index) => requireText(`${field}[${index}]`, value));
 }
 
-/** A fresh lease for each attempt to claim. */
-function claimTerms(actor: string, executorId: string, ttlSeconds: number): lifecycle.ClaimTerms {
-  return { actor, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 };
+/**
+ * The step that claims an action, with a fresh lease id for each attempt. The
+ * step is returned unnamed: the TypeScript loader keeps function names, and a
+ * named closure made per call costs an Object.defineProperty each time.
+ */
+function claimStep(actor: string, executorId: string, ttlSeconds: number): lifecycle.ActionChangeStep {
+  return (current, now, halt) => lifecycle.claim(current, { actor, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 }, now, halt);
 }
 
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
@@ -106,21 +110,14 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
       const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
-      // Closures passed inline, not named: see unaryHandler.
+      const claim = claimStep(ctx.principal, executorId, ttlSeconds);
       if (req.actionId !== '') {
-        const action = await decide(req.actionId, ctx.principal, (current, now, halt) =>
-          lifecycle.claim(current, claimTerms(ctx.principal, executorId, ttlSeconds), now, halt),
-        );
+        const action = await decide(req.actionId, ctx.principal, claim);
         return executeResponse(action);
       }
       // Refuse at once while halted, rather than long-polling on something that cannot succeed.
       lifecycle.requireNotHalted(await store.haltState(), 'claiming an action');
-      const action = await waitForClaim(
-        store,
-        () => store.claimNext(filter, (current, now, halt) => lifecycle.claim(current, claimTerms(ctx.principal, executorId, ttlSeconds), now, halt)),
-        waitSeconds * 1000,
-        ctx.signal,
-      );
+      const action = await waitForClaim(store, () => store.claimNext(filter, claim), waitSeconds * 1000, ctx.signal);
       if (action !== null) logTransition(action, ctx.principal);
       return executeResponse(action);
     }),
