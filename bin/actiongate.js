@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/cli/main.ts');
+// The compiled CLI: plain Node, no TypeScript at run time (`npm run build` writes dist/).
+try {
+  await import('../dist/cli/main.js');
+} catch (err) {
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/cli/main.js')) {
+    process.stderr.write('actiongate: dist/ is missing; run `npm run build` (npm ci does it)\n');
+    process.exit(1);
+  }
+  throw err;
+}

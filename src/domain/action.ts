@@ -81,45 +81,7 @@ export function activeLease(action: Action, now: number): Lease | null {
 /** The fields of an action that a `NewAction` does not carry. */
 export type ActionState = Omit<Action, keyof NewAction>;
 
-/**
- * Builds an action with its fields always in one order. Object spreads that mix
- * differently shaped sources give V8 a new hidden class per call, and every
- * reader of such objects then falls back to slow property lookups; the write
- * path builds all its actions here instead.
- */
-export function actionRecord(fields: NewAction, state: ActionState): Action {
-  return {
-    id: state.id,
-    createdAt: state.createdAt,
-    updatedAt: state.updatedAt,
-    proposedBy: fields.proposedBy,
-    idempotencyKey: fields.idempotencyKey,
-    correlationId: fields.correlationId,
-    node: fields.node,
-    service: fields.service,
-    actionType: fields.actionType,
-    riskLevel: fields.riskLevel,
-    confidence: fields.confidence,
-    approvalRequired: fields.approvalRequired,
-    autonomousEligible: fields.autonomousEligible,
-    status: state.status,
-    payload: fields.payload,
-    rollbackReference: fields.rollbackReference,
-    expiresAt: fields.expiresAt,
-    attempt: state.attempt,
-    maxAttempts: fields.maxAttempts,
-    lease: state.lease,
-    result: state.result,
-    error: state.error,
-    control: state.control,
-    pausedByHalt: state.pausedByHalt,
-    controlSequence: state.controlSequence,
-  };
-}
-
-/** `action` with `history` added, built on the same hidden class every time. */
+/** `action` with `history` added. */
 export function withHistory(action: Action, history: readonly HistoryEvent[]): ActionWithHistory {
-  const record = actionRecord(action, action) as Action & { history: readonly HistoryEvent[] };
-  record.history = history;
-  return record;
+  return { ...action, history };
 }

@@ -31,11 +31,7 @@ function requireTextList(field: string, values: readonly string[]): string[] {
   return values.map((value, index) => requireText(`${field}[${index}]`, value));
 }
 
-/**
- * The step that claims an action, with a fresh lease id for each attempt. The
- * step is returned unnamed: the TypeScript loader keeps function names, and a
- * named closure made per call costs an Object.defineProperty each time.
- */
+/** The step that claims an action, with a fresh lease id for each attempt. */
 function claimStep(actor: string, executorId: string, ttlSeconds: number): lifecycle.ActionChangeStep {
   return (current, now, halt) => lifecycle.claim(current, { actor, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 }, now, halt);
 }
@@ -132,7 +128,8 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
         const held = await store.getAction(requireUuid('action_id', req.actionId));
         if (held?.lease?.leaseId === leaseId) await store.acknowledge(held.lease.executorId, acks);
       }
-      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.heartbeat(current, leaseId, ttlMs, now));
+      // The reply leaves the history out: a long action heartbeats many times, and its history does not change.
+      const { history: _history, ...action } = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.heartbeat(current, leaseId, ttlMs, now));
       const lease = action.lease!;
       const halt = await store.haltState();
       return {

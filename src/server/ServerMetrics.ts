@@ -1,11 +1,10 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { LatencyHistogram } from './LatencyHistogram.js';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What Prometheus scrapes from /metrics; one registry per server so tests can run several. */
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly handled: Counter<'grpc_method' | 'grpc_code'>;
-  readonly handlingSeconds: LatencyHistogram;
+  readonly handlingSeconds: Histogram<'grpc_method'>;
   readonly transitions: Counter<'to'>;
   readonly controlSignals: Counter<'signal'>;
   readonly subscribers: Gauge;
@@ -19,13 +18,13 @@ export class ServerMetrics {
       labelNames: ['grpc_method', 'grpc_code'],
       registers,
     });
-    this.handlingSeconds = new LatencyHistogram(
-      'actiongate_grpc_server_handling_seconds',
-      'Time from receiving a unary call to answering it, durable write included',
-      'grpc_method',
-      [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
+    this.handlingSeconds = new Histogram({
+      name: 'actiongate_grpc_server_handling_seconds',
+      help: 'Time from receiving a unary call to answering it, durable write included',
+      labelNames: ['grpc_method'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30],
       registers,
-    );
+    });
     this.transitions = new Counter({
       name: 'actiongate_transitions_total',
       help: 'Committed action transitions, by the status moved to',

@@ -3,52 +3,43 @@ import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call.js';
 /** Who made a call, and when the call stops mattering. */
 export interface CallContext {
   readonly principal: string;
-  /** Aborts when the client cancels or the server shuts down. Made on first use: most calls never wait. */
+  /** Aborts when the client cancels or the server shuts down. */
   readonly signal: AbortSignal;
 }
 
 export interface DisposableCallContext extends CallContext {
-  /** Detaches from the server's shutdown signal once the call has answered. */
+  /** Detaches from the call and the server's shutdown signal once the call has answered. */
   dispose(): void;
 }
 
 /** Until authentication arrives every caller is the same principal, recorded as such. */
 export const ANONYMOUS = 'anonymous';
 
-export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
-  return new LazyCallContext(call, shutdown);
-}
-
 /**
- * A class, not an object literal with a getter: V8 keeps a literal's accessor
- * in its hidden class, so every call would make a new one.
+ * The context of one call. The abort signal is made on first use: most calls
+ * never wait, and a listener on the shared shutdown signal per call is not free.
  */
-class LazyCallContext implements DisposableCallContext {
-  readonly principal = ANONYMOUS;
-  private controller: AbortController | undefined = undefined;
-  private abort: (() => void) | undefined = undefined;
-
-  constructor(
-    private readonly call: ServerSurfaceCall,
-    private readonly shutdown: AbortSignal,
-  ) {}
-
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      const controller = new AbortController();
-      this.controller = controller;
-      if (this.call.cancelled || this.shutdown.aborted) {
-        controller.abort();
-      } else {
-        this.abort = () => controller.abort();
-        this.call.once('cancelled', this.abort);
-        this.shutdown.addEventListener('abort', this.abort, { once: true });
+export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
+  let controller: AbortController | undefined;
+  const abort = (): void => controller?.abort();
+  return {
+    principal: ANONYMOUS,
+    get signal(): AbortSignal {
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (call.cancelled || shutdown.aborted) {
+          controller.abort();
+        } else {
+          call.once('cancelled', abort);
+          shutdown.addEventListener('abort', abort, { once: true });
+        }
       }
-    }
-    return this.controller.signal;
-  }
-
-  dispose(): void {
-    if (this.abort !== undefined) this.shutdown.removeEventListener('abort', this.abort);
-  }
+      return controller.signal;
+    },
+    dispose(): void {
+      if (controller === undefined) return;
+      call.off('cancelled', abort);
+      shutdown.removeEventListener('abort', abort);
+    },
+  };
 }

@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { ControlHub } from '../control/ControlHub.js';
-import { ACTION_SERVICE_DEFINITION } from './actionServiceDefinition.js';
+import { ActionServiceService } from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
@@ -62,7 +62,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const metrics = new ServerMetrics(() => hub.subscriberCount());
   const stopCounting = countCommits(store, metrics);
   const env = { log, shutdown: shutdownController.signal, metrics };
-  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config }));
+  server.addService(ActionServiceService, createActionServiceHandlers({ ...env, store, catalog, config }));
   server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
@@ -118,14 +118,8 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
 
 /** Counts committed transitions and signals, as the store reports them after each commit. */
 function countCommits(store: ActionStore, metrics: ServerMetrics): () => void {
-  // One child counter per status, made once: labelling by object hashes the labels on every event.
-  const byStatus = new Map<string, { inc(): void }>();
   const stopEvents = store.onEvents((events) => {
-    for (const event of events) {
-      let counter = byStatus.get(event.to);
-      if (counter === undefined) byStatus.set(event.to, (counter = metrics.transitions.labels(event.to)));
-      counter.inc();
-    }
+    for (const event of events) metrics.transitions.inc({ to: event.to });
   });
   const stopSignals = store.onSignals((signals) => {
     for (const signal of signals) metrics.controlSignals.inc({ signal: signal.signal });

@@ -1,6 +1,6 @@
-import { status, type handleUnaryCall } from '@grpc/grpc-js';
+import { status, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { callContext, type CallContext, type DisposableCallContext } from './callContext.js';
+import { callContext, type CallContext } from './callContext.js';
 import { toServiceError } from './errorMapper.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
@@ -19,48 +19,22 @@ export function unaryHandler<Req, Res>(
   handle: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const { log, shutdown, metrics } = env;
-  const timer = metrics.handlingSeconds.labels(method);
-  // One child counter per status code, made once: labelling by object hashes the labels on every call.
-  const counters = new Map<status, { inc(): void }>();
-  const answered = (code: status): void => {
-    let counter = counters.get(code);
-    if (counter === undefined) counters.set(code, (counter = metrics.handled.labels({ grpc_method: method, grpc_code: status[code] })));
-    counter.inc();
-  };
-  // Made once per method, not per call: the TypeScript loader keeps function
-  // names, which costs an Object.defineProperty for every named closure made.
-  const finish = (code: status, started: number, context: DisposableCallContext): void => {
-    answered(code);
-    timer.observe((performance.now() - started) / 1000);
-    context.dispose();
-  };
-  return (call, callback) => {
-    const started = performance.now();
+  const timer = metrics.handlingSeconds.labels({ grpc_method: method });
+  return async (call, callback) => {
+    const stopTimer = timer.startTimer();
     const context = callContext(call, shutdown);
-    let answer: Promise<Res>;
+    let code = status.OK;
+    let response: Res | undefined;
+    let error: Partial<ServiceError> | null = null;
     try {
-      answer = handle(call.request, context);
+      response = await handle(call.request, context);
     } catch (err) {
-      answer = Promise.reject(err);
+      error = toServiceError(err, log, method);
+      code = error.code ?? status.UNKNOWN;
     }
-    answer.then(
-      (response) => {
-        try {
-          callback(null, response);
-        } finally {
-          finish(status.OK, started, context);
-        }
-      },
-      (err: unknown) => {
-        let code = status.INTERNAL;
-        try {
-          const error = toServiceError(err, log, method);
-          code = error.code ?? status.UNKNOWN;
-          callback(error);
-        } finally {
-          finish(code, started, context);
-        }
-      },
-    );
+    context.dispose();
+    metrics.handled.inc({ grpc_method: method, grpc_code: status[code] });
+    stopTimer();
+    callback(error, response);
   };
 }

@@ -52,6 +52,9 @@ describe('leases with a sweeper', () => {
     const beat = await t.actions.heartbeat({ actionId: claimed.action.actionId, leaseId: claimed.leaseId, leaseTtlSeconds: 11 });
     expect(beat.leaseExpiresAt!.getTime() - beat.action!.updatedAt!.getTime()).toBe(11_000);
     expect(beat.action?.lease?.leaseExpiresAt).toEqual(beat.leaseExpiresAt);
+    // A heartbeat reply carries the action but not its history, which a long action would resend on every beat.
+    expect(beat.action?.history).toEqual([]);
+    expect(beat.action?.decisions).toEqual([]);
     const defaulted = await claimWithTtl(t.actions, 0);
     expect(defaulted.leaseExpiresAt!.getTime() - defaulted.action.updatedAt!.getTime()).toBe(30_000);
   });
