@@ -7,7 +7,6 @@ export { LocalControlState, type RunState, type ActionHold, type HaltHold } from
 export type { ClientSignal, SignalKind } from './client/ClientSignal.js';
 export {
   backoffDelay,
-  sleep,
   DEFAULT_BACKOFF,
   RETRYABLE_STATUSES,
   INITIAL_BACKOFF_MS,
@@ -16,6 +15,7 @@ export {
   BACKOFF_JITTER,
   type BackoffPolicy,
 } from './client/backoff.js';
+export { sleep } from './shared/abortableWait.js';
 export type { RequestOptions } from './client/unaryCall.js';
 export * from './gen/actiongate/v1/action.js';
 export * from './gen/actiongate/v1/action_service.js';

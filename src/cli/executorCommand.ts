@@ -10,7 +10,6 @@ import type { HandlerSpec } from '../executor/HandlerSpec.js';
 import { loadExecutorConfig } from '../executor/loadExecutorConfig.js';
 import { parseHandlersFile } from '../executor/parseHandlersFile.js';
 import { resolveActionTypes } from '../executor/resolveActionTypes.js';
-import { ConfigError } from './loadConfig.js';
 
 function readHandlers(file: string | null): Map<string, HandlerSpec> {
   if (file === null) return new Map();
@@ -47,7 +46,6 @@ export async function executorCommand(argv: readonly string[], env: NodeJS.Proce
   } catch (err) {
     actions?.close();
     control?.close();
-    if (err instanceof ExecutorConfigError) throw new ConfigError(err.message, { cause: err });
     throw err;
   }
   let signals = 0;

@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, type ServerConfig } from '../server/ServerConfig.js';
+import { ConfigError } from '../shared/ConfigError.js';
+import { parseLogLevel } from '../shared/logLevels.js';
+import { parseAddress } from '../shared/parseAddress.js';
+import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface ServeOptions {
   readonly config: ServerConfig;
@@ -11,13 +13,8 @@ export interface ServeOptions {
   readonly catalogFile: string | null;
 }
 
-const LISTEN = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got "${raw}"`);
-  return value;
+  return raw === undefined ? fallback : parseWholeNumber(name, raw, min);
 }
 
 /**
@@ -41,17 +38,10 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
-  const match = LISTEN.exec(listen);
-  if (match === null || Number(match[2]) > 65535) throw new ConfigError(`--listen must be host:port, got "${listen}"`);
+  parseAddress('--listen', listen);
   const httpListen = values['http-listen'] ?? env.ACTIONGATE_HTTP_LISTEN ?? null;
-  if (httpListen !== null) {
-    const http = LISTEN.exec(httpListen);
-    if (http === null || Number(http[2]) > 65535) throw new ConfigError(`--http-listen must be host:port, got "${httpListen}"`);
-  }
-  const logLevel = values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel;
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
-  }
+  if (httpListen !== null) parseAddress('--http-listen', httpListen);
+  const logLevel = parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel);
   return {
     catalogFile: values.catalog ?? env.ACTIONGATE_CATALOG ?? null,
     config: {

@@ -1,5 +1,5 @@
 import { executorCommand } from './executorCommand.js';
-import { ConfigError } from './loadConfig.js';
+import { ConfigError } from '../shared/ConfigError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
 

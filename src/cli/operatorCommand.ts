@@ -5,7 +5,8 @@ import { ControlClient } from '../client/ControlClient.js';
 import { actionStatusFromJSON, riskLevelFromJSON } from '../gen/actiongate/v1/action.js';
 import * as actionMessages from '../gen/actiongate/v1/action_service.js';
 import * as controlMessages from '../gen/actiongate/v1/control_service.js';
-import { ConfigError } from './loadConfig.js';
+import { ConfigError } from '../shared/ConfigError.js';
+import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 
 /** Commands for operators and scripts; each prints the response as proto JSON, as grpcurl would. */
 export const OPERATOR_COMMANDS = [
@@ -53,10 +54,7 @@ function parsePayload(raw: string | undefined): Record<string, unknown> | undefi
 }
 
 function wholeNumber(flag: string, raw: string | undefined): number {
-  if (raw === undefined) return 0;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new ConfigError(`${flag} must be a whole number, got "${raw}"`);
-  return value;
+  return raw === undefined ? 0 : parseWholeNumber(flag, raw, 0);
 }
 
 /** Runs one operator command against `--server`; resolves with the exit code. */

@@ -1,6 +1,6 @@
 import type { ActionTypeEntry } from '../domain/catalog.js';
 import { RISK_LEVELS, type RiskLevel } from '../domain/riskLevel.js';
-import { ConfigError } from './loadConfig.js';
+import { ConfigError } from '../shared/ConfigError.js';
 
 /** A catalog file: a JSON array of `{ "type", "risk": "SAFE" | "GUARDED" | "DANGEROUS", "description"? }`. */
 export function parseCatalog(text: string, source: string): ActionTypeEntry[] {

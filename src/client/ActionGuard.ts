@@ -1,4 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
+import { waitForValue } from '../shared/waitForValue.js';
 import type { RunState } from './LocalControlState.js';
 
 /** Thrown at a checkpoint (and used as the abort reason) once an action must stop for good. */
@@ -51,28 +52,9 @@ export class ActionGuard {
   }
 
   /** Resolves when the action may run; rejects with ActionTerminatedError, or the caller's abort reason. */
-  checkpoint(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      let subscription: Subscription | undefined;
-      let settled = false;
-      const onAbort = (): void => finish(() => reject(signal?.reason));
-      const finish = (settle: () => void): void => {
-        if (settled) return;
-        settled = true;
-        subscription?.unsubscribe();
-        signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      subscription = this.state$.subscribe((state) => {
-        if (state === 'RUNNING') finish(resolve);
-        else if (state === 'TERMINATED') finish(() => reject(new ActionTerminatedError(this.actionId, this.reasonOf())));
-      });
-      // The subscription may have settled synchronously before `subscription` was assigned.
-      if (settled) subscription.unsubscribe();
-    });
+  async checkpoint(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const state = await waitForValue(this.state$, (s) => s !== 'PAUSED', options.signal);
+    if (state === 'TERMINATED') throw new ActionTerminatedError(this.actionId, this.reasonOf());
   }
 
   dispose(): void {

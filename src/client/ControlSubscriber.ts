@@ -1,7 +1,9 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { ActionGuard } from './ActionGuard.js';
-import { backoffDelay, DEFAULT_BACKOFF, RETRYABLE_STATUSES, sleep, type BackoffPolicy } from './backoff.js';
+import { sleep } from '../shared/abortableWait.js';
+import { waitForValue } from '../shared/waitForValue.js';
+import { backoffDelay, DEFAULT_BACKOFF, RETRYABLE_STATUSES, type BackoffPolicy } from './backoff.js';
 import { clientSignalFromProto, type ClientSignal } from './ClientSignal.js';
 import type { ControlClient, SubscribeResponse } from './ControlClient.js';
 import { LocalControlState } from './LocalControlState.js';
@@ -58,20 +60,9 @@ export class ControlSubscriber {
   }
 
   /** Resolves once a snapshot has been applied and the stream is live. */
-  waitUntilLive(options: { signal?: AbortSignal } = {}): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const subscription = this.connection$.subscribe((state) => {
-        if (state === 'live') done(resolve);
-        else if (state === 'failed' || state === 'stopped') done(() => reject(new Error(`control subscriber is ${state}`)));
-      });
-      const onAbort = (): void => done(() => reject(options.signal?.reason));
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      function done(settle: () => void): void {
-        queueMicrotask(() => subscription.unsubscribe());
-        options.signal?.removeEventListener('abort', onAbort);
-        settle();
-      }
-    });
+  async waitUntilLive(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const state = await waitForValue(this.connection$, (s) => s === 'live' || s === 'failed' || s === 'stopped', options.signal);
+    if (state !== 'live') throw new Error(`control subscriber is ${state}`);
   }
 
   /** A guard for an action this executor holds. */

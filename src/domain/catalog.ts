@@ -14,7 +14,8 @@ export const BUILT_IN_ACTION_TYPES: readonly ActionTypeEntry[] = [
   { type: 'rerun_deployment_stage', risk: 'GUARDED', description: 'run one deployment stage again' },
 ];
 
-const TYPE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** An action type's name: lower_snake_case, at most 63 characters. */
+export const ACTION_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** The server-side list of action types and the risk level each one starts at. */
 export class ActionCatalog {
@@ -22,7 +23,7 @@ export class ActionCatalog {
 
   constructor(extra: readonly ActionTypeEntry[] = []) {
     for (const entry of [...BUILT_IN_ACTION_TYPES, ...extra]) {
-      if (!TYPE_NAME.test(entry.type)) {
+      if (!ACTION_TYPE_PATTERN.test(entry.type)) {
         throw new Error(`action type name "${entry.type}" must be lower_snake_case, at most 63 characters`);
       }
       this.entries.set(entry.type, entry);

@@ -2,14 +2,15 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Subscription } from 'rxjs';
 import type { ActionClient } from '../client/ActionClient.js';
-import { backoffDelay, sleep } from '../client/backoff.js';
+import { backoffDelay } from '../client/backoff.js';
+import { sleep } from '../shared/abortableWait.js';
+import { waitForValue } from '../shared/waitForValue.js';
 import type { ControlSubscriber } from '../client/ControlSubscriber.js';
 import type { ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { RegisteredHandler } from './buildHandlers.js';
 import type { ExecutorConfig } from './loadExecutorConfig.js';
 import { claimOnce } from './claimOnce.js';
 import { runAction } from './runAction.js';
-import { waitForValue } from './waitForValue.js';
 
 /** After a claim refused as FAILED_PRECONDITION (halted before the stream said so), look again after this long. */
 const HALT_RECHECK_MS = 1000;
@@ -201,13 +202,9 @@ export class Executor {
     const log = this.log;
     const drained = Promise.allSettled([...this.running.values()]);
     log.info({ running: this.running.size, graceMs: this.graceMs }, 'waiting for running actions to finish');
-    const abortSignal = this.abortRunning.signal;
-    const graceOver = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, this.graceMs);
-      void drained.then(() => clearTimeout(timer));
-      abortSignal.addEventListener('abort', () => clearTimeout(timer), { once: true });
-    });
-    await Promise.race([drained, graceOver]);
+    // Whichever comes first: every run finished, the grace period over, or an abort asked for.
+    const graceOver = new AbortController();
+    await Promise.race([drained.finally(() => graceOver.abort()), sleep(this.graceMs, AbortSignal.any([graceOver.signal, this.abortRunning.signal])).catch(() => {})]);
     if (this.running.size > 0) {
       log.warn({ running: this.running.size }, 'grace period over');
       this.abortNow();

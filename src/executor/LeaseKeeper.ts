@@ -1,7 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { ActionClient } from '../client/ActionClient.js';
-import { sleep } from '../client/backoff.js';
+import { sleep } from '../shared/abortableWait.js';
 import type { LocalControlState } from '../client/LocalControlState.js';
 import { controlFromProto } from './controlFromProto.js';
 

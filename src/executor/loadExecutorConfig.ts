@@ -1,4 +1,9 @@
 import { parseArgs } from 'node:util';
+import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
+import { ConfigError } from '../shared/ConfigError.js';
+import { parseLogLevel } from '../shared/logLevels.js';
+import { parseAddress } from '../shared/parseAddress.js';
+import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 import { ExecutorConfigError } from './ExecutorConfigError.js';
 
 export interface ExecutorConfig {
@@ -31,9 +36,6 @@ export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
   logLevel: 'info',
 };
 
-const ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-const ACTION_TYPE = /^[a-z][a-z0-9_]{0,62}$/;
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 /** The server's limits (ServerConfig.maxLeaseTtlSeconds, maxWaitSeconds); a larger value would be refused on every claim. */
 const MAX_LEASE_TTL_SECONDS = 3600;
 const MAX_POLL_WAIT_SECONDS = 60;
@@ -41,19 +43,24 @@ const MAX_CONCURRENCY = 256;
 const MAX_EXECUTOR_ID_LENGTH = 256;
 
 function intInRange(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ExecutorConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  return raw === undefined ? fallback : asExecutorConfigError(() => parseWholeNumber(name, raw, min, max));
+}
+
+/** The shared parsers' ConfigError as this command's own error type. */
+function asExecutorConfigError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ExecutorConfigError(err.message, { cause: err });
+    throw err;
   }
-  return value;
 }
 
 function actionTypeList(raw: string | undefined): string[] | null {
   if (raw === undefined) return null;
   const types = [...new Set(raw.split(',').map((t) => t.trim()).filter((t) => t !== ''))];
   if (types.length === 0) throw new ExecutorConfigError('--action-types must name at least one action type, e.g. --action-types collect_diagnostics,rerun_healthcheck');
-  const bad = types.find((t) => !ACTION_TYPE.test(t));
+  const bad = types.find((t) => !ACTION_TYPE_PATTERN.test(t));
   if (bad !== undefined) throw new ExecutorConfigError(`--action-types: "${bad}" is not an action type name (lower_snake_case, at most 63 characters)`);
   return types;
 }
@@ -90,13 +97,11 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
   const values = parse(argv);
   const d = DEFAULT_EXECUTOR_CONFIG;
   const server = values.server ?? env.ACTIONGATE_SERVER ?? d.server;
-  const match = ADDRESS.exec(server);
-  if (match === null || Number(match[2]) > 65535) throw new ExecutorConfigError(`--server must be host:port, got "${server}"`);
+  asExecutorConfigError(() => parseAddress('--server', server));
   const executorId = (values['executor-id'] ?? env.ACTIONGATE_EXECUTOR_ID ?? '').trim();
   if (executorId === '') throw new ExecutorConfigError('--executor-id is required (or ACTIONGATE_EXECUTOR_ID): a stable name for this executor, e.g. --executor-id worker-1');
   if (executorId.length > MAX_EXECUTOR_ID_LENGTH) throw new ExecutorConfigError(`--executor-id must be at most ${MAX_EXECUTOR_ID_LENGTH} characters`);
-  const logLevel = values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? d.logLevel;
-  if (!LOG_LEVELS.includes(logLevel)) throw new ExecutorConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  const logLevel = asExecutorConfigError(() => parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? d.logLevel));
   const handlersFile = values.handlers ?? env.ACTIONGATE_HANDLERS ?? d.handlersFile;
   if (handlersFile !== null && handlersFile.trim() === '') throw new ExecutorConfigError('--handlers must name a file');
   return {

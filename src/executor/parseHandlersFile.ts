@@ -1,3 +1,4 @@
+import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
 import { ExecutorConfigError } from './ExecutorConfigError.js';
 import { SIMULATION_PLANS } from './handlers/simulationPlans.js';
 import {
@@ -5,7 +6,6 @@ import {
   type HandlerSpec, type HttpSpec,
 } from './HandlerSpec.js';
 
-const ACTION_TYPE = /^[a-z][a-z0-9_]{0,62}$/;
 const HTTP_METHODS: readonly HttpSpec['method'][] = ['POST', 'PUT', 'PATCH'];
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const EXAMPLE = '{"redeploy_service": {"command": ["/usr/local/bin/redeploy"], "timeoutSeconds": 300}}';
@@ -119,7 +119,7 @@ export function parseHandlersFile(text: string, source: string): Map<string, Han
   if (!isObject(parsed)) throw new ExecutorConfigError(`${source} must hold a JSON object from action type to handler, e.g. ${EXAMPLE}`);
   const specs = new Map<string, HandlerSpec>();
   for (const [type, entry] of Object.entries(parsed)) {
-    if (!ACTION_TYPE.test(type)) throw new ExecutorConfigError(`${source}: "${type}" is not an action type name (lower_snake_case, at most 63 characters)`);
+    if (!ACTION_TYPE_PATTERN.test(type)) throw new ExecutorConfigError(`${source}: "${type}" is not an action type name (lower_snake_case, at most 63 characters)`);
     specs.set(type, handlerSpec(`${source}: ${type}`, type, entry));
   }
   return specs;

@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { backoffDelay, sleep } from '../client/backoff.js';
+import { backoffDelay } from '../client/backoff.js';
+import { sleep } from '../shared/abortableWait.js';
 
 /** Statuses after which the report may not have reached the server; the lease fences a repeat. */
 const RETRYABLE_REPORT: ReadonlySet<status> = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED]);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { parseAddress } from '../shared/parseAddress.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
 export interface SidePortProbes {
@@ -13,11 +14,6 @@ export interface SidePortProbes {
 export interface RunningSidePort {
   readonly port: number;
   close(): Promise<void>;
-}
-
-function splitHostPort(listen: string): { host: string; port: number } {
-  const at = listen.lastIndexOf(':');
-  return { host: listen.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(listen.slice(at + 1)) };
 }
 
 /** Plain HTTP for probes and scrapes: GET /healthz, /readyz and /metrics; nothing else. */
@@ -46,7 +42,7 @@ export async function startSidePort(listen: string, metrics: ServerMetrics, prob
       if (!res.headersSent) reply(500, 'internal error\n');
     });
   });
-  const { host, port } = splitHostPort(listen);
+  const { host, port } = parseAddress('--http-listen', listen);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

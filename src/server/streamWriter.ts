@@ -20,17 +20,3 @@ export async function writeWithBackpressure<Res>(
     return false;
   }
 }
-
-/** Resolves when `wake` is called or `signal` aborts, whichever comes first. */
-export function nextWake(signal: AbortSignal): { wait: Promise<void>; wake: () => void } {
-  let wake!: () => void;
-  const wait = new Promise<void>((resolve) => {
-    const done = (): void => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    wake = done;
-    signal.addEventListener('abort', done, { once: true });
-  });
-  return { wait, wake };
-}

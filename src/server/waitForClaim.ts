@@ -1,5 +1,11 @@
 import type { ActionWithHistory, HistoryEvent } from '../domain/action.js';
+import type { ControlSignal } from '../domain/controlSignal.js';
+import { abortableWait } from '../shared/abortableWait.js';
 import type { ActionStore } from '../store/ActionStore.js';
+
+const wakesClaimers = (event: HistoryEvent): boolean => event.to === 'APPROVED';
+// A resume or an unhalt can make an approved action claimable without a status change.
+const signalWakesClaimers = (signal: ControlSignal): boolean => signal.signal === 'RESUME' || signal.signal === 'UNHALT';
 
 /**
  * Tries to claim; when nothing matches, waits for a commit that could make
@@ -12,37 +18,29 @@ export async function waitForClaim(
   tryClaim: () => Promise<ActionWithHistory | null>,
   waitMs: number,
   signal: AbortSignal,
-  wakesClaimers: (event: HistoryEvent) => boolean = (event) => event.to === 'APPROVED',
 ): Promise<ActionWithHistory | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    const stopEvents = store.onEvents((events) => {
-      if (events.some(wakesClaimers)) wake();
-    });
-    // A resume or an unhalt can make an approved action claimable without a status change.
-    const stopSignals = store.onSignals((signals) => {
-      if (signals.some((s) => s.signal === 'RESUME' || s.signal === 'UNHALT')) wake();
-    });
-    const unsubscribe = (): void => {
-      stopEvents();
-      stopSignals();
-    };
-    let timer: NodeJS.Timeout | undefined;
-    const onAbort = (): void => wake();
+    let woken = false;
+    let wake = (): void => void (woken = true);
+    const stopEvents = store.onEvents((events) => events.some(wakesClaimers) && wake());
+    const stopSignals = store.onSignals((signals) => signals.some(signalWakesClaimers) && wake());
     try {
       const claimed = await tryClaim();
       const remaining = deadline - Date.now();
       if (claimed !== null || remaining <= 0 || signal.aborted) return claimed;
-      signal.addEventListener('abort', onAbort, { once: true });
-      timer = setTimeout(wake, remaining);
-      await woken;
+      if (woken) continue;
+      await abortableWait<void>((resolve) => {
+        wake = resolve;
+        const timer = setTimeout(resolve, remaining);
+        return () => clearTimeout(timer);
+      }, signal);
+    } catch (err) {
       if (signal.aborted) return null;
+      throw err;
     } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      unsubscribe();
+      stopEvents();
+      stopSignals();
     }
   }
 }

@@ -8,7 +8,8 @@ import { callContext } from './callContext.js';
 import { ServerError, toServiceError } from './errorMapper.js';
 import { eventToProto, statusesFromProto } from './protoMapping.js';
 import { parseSequence } from './sequences.js';
-import { nextWake, writeWithBackpressure } from './streamWriter.js';
+import { abortableWait } from '../shared/abortableWait.js';
+import { writeWithBackpressure } from './streamWriter.js';
 
 const REPLAY_PAGE = 500;
 /** Live events held for one watcher that is not reading; past this it is cut off and must resume. */
@@ -42,11 +43,11 @@ export function watchActionsHandler(deps: WatchDeps): handleServerStreamingCall<
       };
       let live: HistoryEvent[] = [];
       let overflowed = false;
-      let pending = nextWake(signal);
+      let wake = (): void => {};
       unsubscribe = store.onEvents((events) => {
         for (const event of events) if (eventMatches(event, filter)) live.push(event);
         if (live.length > WATCH_BUFFER_LIMIT) overflowed = true;
-        pending.wake();
+        wake();
       });
       for (;;) {
         const page = await store.readEvents(after, filter, REPLAY_PAGE);
@@ -61,8 +62,11 @@ export function watchActionsHandler(deps: WatchDeps): handleServerStreamingCall<
           throw new ServerError(status.RESOURCE_EXHAUSTED, `watcher fell behind by more than ${WATCH_BUFFER_LIMIT} events; reconnect with after_sequence=${after}`);
         }
         if (live.length === 0) {
-          await pending.wait;
-          pending = nextWake(signal);
+          const woken = await abortableWait<boolean>((resolve) => {
+            wake = () => resolve(true);
+            return () => (wake = () => {});
+          }, signal).catch(() => false);
+          if (!woken) return;
           continue;
         }
         const batch = live;

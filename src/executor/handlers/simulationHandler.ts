@@ -1,4 +1,4 @@
-import { sleep } from '../../client/backoff.js';
+import { sleep } from '../../shared/abortableWait.js';
 import type { ActionHandler } from '../ActionHandler.js';
 import type { SimulationPlan } from './simulationPlans.js';
 
