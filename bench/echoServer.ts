@@ -1,5 +1,5 @@
 // A bare grpc-js unary server: the baseline the durable server is compared with.
-// Run: node --import tsx bench/echoServer.ts --listen 127.0.0.1:PORT [--reply-file FILE]
+// Run (compiled by bash bench/run.sh): node .bench-build/bench/echoServer.js --listen 127.0.0.1:PORT [--reply-file FILE]
 //   /bench.v1.EchoService/Echo   answers with the request's own bytes.
 //   /bench.v1.EchoService/Reply  answers with the bytes of --reply-file (the bench writes a real
 //                                 encoded ProposeResponse there), so both directions carry

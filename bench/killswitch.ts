@@ -2,10 +2,11 @@
 //                              --settle-ms 2000 --time-limit-s 240 --cpu-prof-dir DIR]
 //
 // How fast the kill switch reaches executors, against a bare grpc-js baseline measured in the same run.
-// Prints one JSON report on stdout (progress goes to stderr). Two servers, each in its own child process
-// (both with --expose-gc and bench/killswitchGcOnSignal.mjs preloaded, for the memory readings):
-//   actiongate: node bin/actiongate.js serve (SQLite in a fresh temp data dir, WAL fsynced before every answer)
-//   bare:       node --import tsx bench/killswitchBaseline.ts (a stream method and a unary method that
+// Prints one JSON report on stdout (progress goes to stderr). Two servers, each in its own child process,
+// both compiled JavaScript run by plain node (bench/run.sh builds dist/ and .bench-build/ first), both with
+// --expose-gc and bench/killswitchGcOnSignal.mjs preloaded (copied next to the compiled bench), for the memory readings:
+//   actiongate: node bin/actiongate.js serve (dist/; SQLite in a fresh temp data dir, WAL fsynced before every answer)
+//   bare:       node .bench-build/bench/killswitchBaseline.js (a stream method and a unary method that
 //               writes one pre-encoded message to one or every open stream; no decoding, no work)
 // This process is the operator and every executor: one operator channel for unary calls, and
 // `channels` channels carrying the streams round-robin (each channel is one TCP connection), for
@@ -23,9 +24,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SubscribeResponse, TerminateResponse } from '../src/gen/actiongate/v1/control_service.js';
+import { benchFile, REPO } from './benchPaths.js';
 import { freePort, startChildServer, type ChildServer } from './childServer.js';
 import { bareOne, KillSwitchDriver } from './killswitchDriver.js';
 import { BareFleet, SubscriberFleet } from './killswitchFleets.js';
@@ -33,7 +34,6 @@ import { alternate, cpuDuring, haltPhase, haltSummary, latencyPair, memoryOf, te
 import { machineInfo, round3 } from './killswitchReport.js';
 import { intReader } from './intOption.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 /** Above this many cores busy with other work during a phase, the report says the machine was shared. */
 const SHARED_MACHINE_CORES = 0.2;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     const address = `127.0.0.1:${await freePort()}`;
     // Both servers get the same node flags: an optional CPU profile, and a full GC on SIGUSR2 for the memory readings.
     const profile = settings.cpuProfDir === null ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir];
-    const nodeFlags = [...profile, '--expose-gc', '--import', './bench/killswitchGcOnSignal.mjs'];
+    const nodeFlags = [...profile, '--expose-gc', '--import', benchFile('killswitchGcOnSignal.mjs')];
     const serverArgs = [...nodeFlags, 'bin/actiongate.js', 'serve', '--listen', address, '--data-dir', dataDir, '--log-level', 'warn'];
     const actiongate = await startChildServer('actiongate', serverArgs, address, REPO);
     servers.push(actiongate);
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
     const replyBytes = TerminateResponse.encode(response).finish();
     writeFileSync(join(scratch, 'message.bin'), messageBytes);
     writeFileSync(join(scratch, 'reply.bin'), replyBytes);
-    const bareArgsTail = ['--import', 'tsx', 'bench/killswitchBaseline.ts',
+    const bareArgsTail = [benchFile('killswitchBaseline.js'),
       '--message-file', join(scratch, 'message.bin'), '--reply-file', join(scratch, 'reply.bin')];
     const memory = await memoryPhase(settings, nodeFlags, bareArgsTail, scratch);
     log(`[${elapsed()}] memory per 1000 idle streams: actiongate server +${memory.actiongate.serverRssMiBPer1000} MiB RSS, ` +

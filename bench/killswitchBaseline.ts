@@ -1,5 +1,6 @@
 // The bare grpc-js baseline for bench:killswitch: what pushing one message to open streams costs
-// when nothing but grpc-js runs. Run: node --import tsx bench/killswitchBaseline.ts --listen 127.0.0.1:PORT
+// when nothing but grpc-js runs. Run (compiled by bash bench/run.sh):
+//   node .bench-build/bench/killswitchBaseline.js --listen 127.0.0.1:PORT
 //   --message-file FILE --reply-file FILE
 //   /bench.v1.FanOut/Watch  server stream; the request is the stream's id (utf8). The server sends one
 //                           1-byte READY message once the stream is registered, then waits.

@@ -1,4 +1,5 @@
-// Preloaded into the bench's server children (node --expose-gc --import ./bench/killswitchGcOnSignal.mjs ...).
+// Preloaded into the bench's server children (bench/run.sh copies it next to the compiled bench:
+// node --expose-gc --import ./.bench-build/bench/killswitchGcOnSignal.mjs ...).
 // On SIGUSR2 the process runs a full garbage collection, then, if KILLSWITCH_MEMORY_DIR is set, writes
 // its process.memoryUsage() and a reading number to $KILLSWITCH_MEMORY_DIR/memory-PID.json. The bench
 // reads resident size after that, so it counts live memory rather than garbage an idle server has not

@@ -2,9 +2,9 @@
 //                          [--profile-dir DIR]  (both servers run with --cpu-prof, profiles written there on exit)
 //
 // Prints one JSON report on stdout (progress goes to stderr). Two servers, each in
-// its own child process, both started through tsx:
-//   durable: node bin/actiongate.js serve (SQLite in a fresh temp data dir, opened as the server always opens it)
-//   bare:    node --import tsx bench/echoServer.ts (grpc-js, no decoding, no work)
+// its own child process, both compiled JavaScript run by plain node (bench/run.sh builds dist/ and .bench-build/ first):
+//   durable: node bin/actiongate.js serve (dist/; SQLite in a fresh temp data dir, opened as the server always opens it)
+//   bare:    node .bench-build/bench/echoServer.js (grpc-js, no decoding, no work)
 // Load comes from this process: `concurrency` RPCs in flight at all times over
 // `channels` grpc-js clients (one TCP connection each) used round-robin. Runs alternate
 // between the servers, in the opposite order every other round, and the ratio is taken per round.
@@ -12,10 +12,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ActionStatus } from '../src/gen/actiongate/v1/action.js';
 import { ProposeRequest, ProposeResponse } from '../src/gen/actiongate/v1/action_service.js';
+import { benchFile, REPO } from './benchPaths.js';
 import { freePort, startChildServer, type ChildServer } from './childServer.js';
 import { ActionClientPool, RawClientPool } from './clientPool.js';
 import { ECHO_SERVICE } from './echoServer.js';
@@ -23,7 +23,6 @@ import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
 import { intReader } from './intOption.js';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
 const DEADLINE_MS = 30_000;
 const TINY_ECHO = Buffer.alloc(16, 7);
@@ -127,7 +126,7 @@ async function main(): Promise<void> {
     writeFileSync(replyFile, proposeReply);
 
     const echoAddress = `127.0.0.1:${await freePort()}`;
-    const echoArgs = [...profile, '--import', 'tsx', 'bench/echoServer.ts', '--listen', echoAddress, '--reply-file', replyFile];
+    const echoArgs = [...profile, benchFile('echoServer.js'), '--listen', echoAddress, '--reply-file', replyFile];
     const echo = await startChildServer('echo', echoArgs, echoAddress, REPO);
     servers.push(echo);
     const echoRaw = new RawClientPool(echo.address, settings.channels, DEADLINE_MS);
