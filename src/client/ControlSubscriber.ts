@@ -11,6 +11,8 @@ import { LocalControlState } from './LocalControlState.js';
 /** Acks of HALT and UNHALT wait 50 ms plus up to 450 ms of jitter; per-action acks go at once. */
 const FLEET_ACK_MIN_DELAY_MS = 50;
 const FLEET_ACK_SPREAD_MS = 450;
+/** On stop, how long acks still owed or in flight may take before the channel is given up. */
+const FINAL_ACK_TIMEOUT_MS = 2000;
 
 export type ConnectionState = 'idle' | 'connecting' | 'live' | 'backoff' | 'stopped' | 'failed';
 
@@ -40,6 +42,7 @@ export class ControlSubscriber {
   private cancelStream: (() => void) | undefined;
   private pendingAcks = new Set<string>();
   private ackTimer: NodeJS.Timeout | undefined;
+  private readonly acksInFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly client: ControlClient,
@@ -51,11 +54,19 @@ export class ControlSubscriber {
     this.loop ??= this.run();
   }
 
+  /** Ends the stream; acks of signals already applied are still sent (for up to 2 s), so operators see them. */
   async stop(): Promise<void> {
     this.stopController.abort(new Error('control subscriber stopped'));
     clearTimeout(this.ackTimer);
+    this.ackTimer = undefined;
+    this.sendAcks();
     this.cancelStream?.();
     await this.loop;
+    if (this.acksInFlight.size > 0) {
+      const giveUp = new AbortController();
+      await Promise.race([Promise.allSettled(this.acksInFlight), sleep(FINAL_ACK_TIMEOUT_MS, giveUp.signal).catch(() => {})]);
+      giveUp.abort();
+    }
     this.connection$.next('stopped');
   }
 
@@ -135,9 +146,16 @@ export class ControlSubscriber {
     const delay = fleetWide ? FLEET_ACK_MIN_DELAY_MS + (this.options.random ?? Math.random)() * FLEET_ACK_SPREAD_MS : 0;
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
-      const sequences = [...this.pendingAcks];
-      this.pendingAcks = new Set();
-      this.client.ack(this.executorId, sequences).catch((err: unknown) => this.options.onError?.(err));
+      this.sendAcks();
     }, delay);
+  }
+
+  private sendAcks(): void {
+    if (this.pendingAcks.size === 0) return;
+    const sequences = [...this.pendingAcks];
+    this.pendingAcks = new Set();
+    const sent = this.client.ack(this.executorId, sequences, { timeoutMs: FINAL_ACK_TIMEOUT_MS * 5 }).catch((err: unknown) => this.options.onError?.(err));
+    this.acksInFlight.add(sent);
+    void sent.finally(() => this.acksInFlight.delete(sent));
   }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { ExecutorLog } from './ExecutorLog.js';
 import type { Action } from '../gen/actiongate/v1/action.js';
 
 /** A JSON object: what a handler reports as the action's result. */
@@ -16,7 +16,7 @@ export interface HandlerContext {
   /** Call between steps: resolves while the action may run, waits while it is paused, rejects once it must stop. */
   checkpoint(): Promise<void>;
   /** A child logger carrying actionId and executorId. */
-  readonly log: Logger;
+  readonly log: ExecutorLog;
 }
 
 /**

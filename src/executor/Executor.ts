@@ -1,11 +1,12 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
+import type { ExecutorLog } from './ExecutorLog.js';
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Subscription } from 'rxjs';
 import type { ActionClient } from '../client/ActionClient.js';
 import { backoffDelay } from '../client/backoff.js';
 import { sleep } from '../shared/abortableWait.js';
 import { waitForValue } from '../shared/waitForValue.js';
 import type { ControlSubscriber } from '../client/ControlSubscriber.js';
+import type { Action } from '../gen/actiongate/v1/action.js';
 import type { ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { RegisteredHandler } from './buildHandlers.js';
 import type { ExecutorConfig } from './loadExecutorConfig.js';
@@ -27,7 +28,7 @@ export interface ExecutorDeps {
   readonly actionTypes: readonly string[];
   readonly config: ExecutorConfig;
   /** The root logger; the executor adds its executorId, each action its actionId. */
-  readonly log: Logger;
+  readonly log: ExecutorLog;
 }
 
 /**
@@ -47,7 +48,7 @@ export class Executor {
   private fatal: Error | null = null;
   private done: Promise<void> | undefined;
 
-  private readonly log: Logger;
+  private readonly log: ExecutorLog;
 
   constructor(private readonly deps: ExecutorDeps) {
     this.graceMs = deps.config.shutdownGraceSeconds * 1000;
@@ -177,18 +178,18 @@ export class Executor {
         }
         continue;
       }
-      if (reply.action !== undefined) this.startRun(reply);
+      if (reply.action !== undefined) this.startRun({ ...reply, action: reply.action });
     }
   }
 
-  private startRun(claim: ExecuteResponse): void {
+  private startRun(claim: ExecuteResponse & { readonly action: Action }): void {
     const { actions, subscriber, handlers, config } = this.deps;
     const log = this.log;
     const id = this.nextRun++;
     const run = runAction(claim, {
-      actions, subscriber, handlers, log, executorId: config.executorId, leaseTtlSeconds: config.leaseTtlSeconds, shutdown: this.abortRunning.signal,
+      actions, subscriber, handlers, log, executorId: config.executorId, shutdown: this.abortRunning.signal,
     })
-      .catch((err: unknown) => log.error({ err, actionId: claim.action?.actionId }, 'action run crashed'))
+      .catch((err: unknown) => log.error({ err, actionId: claim.action.actionId }, 'action run crashed'))
       .finally(() => {
         this.running.delete(id);
         this.running$.next(this.running.size);

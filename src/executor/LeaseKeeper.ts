@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
+import { SILENT_LOG, type ExecutorLog } from './ExecutorLog.js';
 import type { ActionClient } from '../client/ActionClient.js';
 import { sleep } from '../shared/abortableWait.js';
 import type { LocalControlState } from '../client/LocalControlState.js';
@@ -14,7 +14,8 @@ export interface LeaseKeeperOptions {
   readonly actionId: string;
   readonly leaseId: string;
   readonly leaseTtlMs: number;
-  readonly log: Logger;
+  /** Defaults to logging nothing. */
+  readonly log?: ExecutorLog;
 }
 
 /**
@@ -44,7 +45,7 @@ export class LeaseKeeper {
   }
 
   private async run(): Promise<void> {
-    const { actions, state, actionId, leaseId, leaseTtlMs, log } = this.options;
+    const { actions, state, actionId, leaseId, leaseTtlMs, log = SILENT_LOG } = this.options;
     const stop = this.stopController.signal;
     const intervalMs = Math.max(100, Math.floor(leaseTtlMs / 3));
     while (!stop.aborted) {

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import type { Logger } from 'pino';
+import type { ExecutorLog } from './ExecutorLog.js';
 import { backoffDelay } from '../client/backoff.js';
 import { sleep } from '../shared/abortableWait.js';
 
@@ -13,7 +13,7 @@ const REPORT_TIMEOUT_MS = 10_000;
  * Resolves with the reply, or null when the server refused it (the lease no
  * longer holds: terminated, expired, reclaimed) or could not be reached at all.
  */
-export async function reportOutcome<T>(what: string, send: (options: { timeoutMs: number }) => Promise<T>, log: Logger): Promise<T | null> {
+export async function reportOutcome<T>(what: string, send: (options: { timeoutMs: number }) => Promise<T>, log: ExecutorLog): Promise<T | null> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await send({ timeoutMs: REPORT_TIMEOUT_MS });

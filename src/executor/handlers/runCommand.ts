@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Logger } from 'pino';
+import type { ExecutorLog } from '../ExecutorLog.js';
 import { HandlerError } from '../HandlerError.js';
 import type { CommandSpec } from '../HandlerSpec.js';
 import { BoundedText } from './BoundedText.js';
@@ -34,7 +34,7 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
  * timeout the whole group gets SIGTERM, then SIGKILL after the grace period;
  * the promise settles only once the program has exited, so "stopped" means gone.
  */
-export function runCommand(spec: CommandSpec, input: string, env: NodeJS.ProcessEnv, abort: AbortSignal, log: Logger): Promise<CommandOutcome> {
+export function runCommand(spec: CommandSpec, input: string, env: NodeJS.ProcessEnv, abort: AbortSignal, log: ExecutorLog): Promise<CommandOutcome> {
   const [program, ...args] = spec.command as [string, ...string[]];
   return new Promise((resolve, reject) => {
     const started = Date.now();
