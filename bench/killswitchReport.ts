@@ -3,16 +3,12 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { percentiles, type LatencySummary } from './percentiles.js';
 
+export { median } from './percentiles.js';
+
 export { machineInfo, round3 } from './machineInfo.js';
 
 export function summarize(samples: readonly number[]): LatencySummary {
   return percentiles(Float64Array.from(samples));
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Resident set size of a process, in KiB, from /proc/PID/status (Linux). */

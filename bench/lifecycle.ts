@@ -21,6 +21,7 @@ import { ActionClientPool, RawClientPool } from './clientPool.js';
 import { ECHO_SERVICE } from './echoServer.js';
 import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
+import { median } from './percentiles.js';
 import { intReader } from './intOption.js';
 
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
@@ -75,11 +76,6 @@ function settingsFromArgs() {
 type Settings = ReturnType<typeof settingsFromArgs>;
 
 const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** The file system type under a directory (`stat -f`), to show that fsync reached a disk. */

@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { round3 } from './percentiles.js';
 
 /* The machine and software a benchmark ran on, for its JSON report. */
 
-export const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+export { round3 };
 
 function versionOf(pkg: string): string {
   return (createRequire(import.meta.url)(`${pkg}/package.json`) as { version: string }).version;

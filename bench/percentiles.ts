@@ -8,7 +8,13 @@ export interface LatencySummary {
   readonly meanMs: number;
 }
 
-const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+export const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 /** Nearest-rank percentiles of the samples (sorted in place). */
 export function percentiles(samples: Float64Array): LatencySummary {
