@@ -5,8 +5,8 @@ import type { ActionClient } from '../../src/client/ActionClient.js';
 import { ActionStatus, type Action } from '../../src/gen/actiongate/v1/action.js';
 import { getAction, statusName, uniqueNode } from '../support/actionFactory.js';
 import { startChildServer, type ChildServer, type ExitStatus } from '../support/childServer.js';
-import { waitFor } from '../support/grpcAssertions.js';
 import { tempDataDir } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 
 const S = ActionStatus;
 const ORDER = [S.ACTION_STATUS_PENDING, S.ACTION_STATUS_APPROVED, S.ACTION_STATUS_RUNNING, S.ACTION_STATUS_COMPLETED];

@@ -4,8 +4,9 @@ import type { ActionClient } from '../../src/client/ActionClient.js';
 import { ActionStatus, type Action } from '../../src/gen/actiongate/v1/action.js';
 import type { ExecuteResponse } from '../../src/gen/actiongate/v1/action_service.js';
 import { actionIn, getAction, statusName } from '../support/actionFactory.js';
-import { expectGrpcError, waitFor } from '../support/grpcAssertions.js';
+import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 
 const S = ActionStatus;
 
@@ -132,15 +133,19 @@ describe('leases with a sweeper', () => {
     const firstExpiry = claimed.leaseExpiresAt!.getTime();
     let lastExpiry = firstExpiry;
     let beats = 0;
-    // Beat like an executor would, until the original lease is long gone and many sweeps have run.
-    while (Date.now() < firstExpiry + 1500 || beats < 5) {
-      const beat = await t.actions.heartbeat({ actionId: id, leaseId: claimed.leaseId });
-      expect(beat.leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(lastExpiry);
-      expect(beat.action?.status).toBe(S.ACTION_STATUS_RUNNING);
-      lastExpiry = beat.leaseExpiresAt!.getTime();
-      beats += 1;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    // Beat like an executor would, every 250 ms, until the original lease is long gone and many sweeps have run.
+    await waitFor(
+      async () => {
+        const beat = await t.actions.heartbeat({ actionId: id, leaseId: claimed.leaseId });
+        expect(beat.leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(lastExpiry);
+        expect(beat.action?.status).toBe(S.ACTION_STATUS_RUNNING);
+        lastExpiry = beat.leaseExpiresAt!.getTime();
+        beats += 1;
+        return Date.now();
+      },
+      (now) => now >= firstExpiry + 1500 && beats >= 5,
+      { intervalMs: 250, what: 'the original lease to be long gone under heartbeats' },
+    );
     expect(lastExpiry).toBeGreaterThan(firstExpiry);
     const held = await getAction(t.actions, id);
     expect(held.status).toBe(S.ACTION_STATUS_RUNNING);

@@ -3,8 +3,8 @@ import type { Subscription } from 'rxjs';
 import { ActionStatus, type HistoryEvent } from '../../src/gen/actiongate/v1/action.js';
 import type { WatchActionsRequest } from '../../src/gen/actiongate/v1/action_service.js';
 import { actionIn, getAction, proposeAction, uniqueNode } from '../support/actionFactory.js';
-import { waitFor } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 
 const S = ActionStatus;
 

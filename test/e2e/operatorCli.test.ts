@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
@@ -44,6 +45,6 @@ describe('the operator commands', () => {
     const refused = await cli('approve', 'not-a-uuid');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('action_id: must be a UUID');
-    expect(refused.stderr).toContain('gRPC status 3');
+    expect(refused.stderr).toContain(`gRPC status ${status.INVALID_ARGUMENT}`);
   });
 });

@@ -2,8 +2,9 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { actionIn, getAction, proposeAction } from '../support/actionFactory.js';
-import { expectGrpcError, waitFor } from '../support/grpcAssertions.js';
+import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 
 const S = ActionStatus;
 

@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
@@ -21,7 +22,7 @@ describe('the HTTP side port', () => {
 
   it('counts calls by method and status, and committed transitions', async () => {
     await t.actions.propose({ actionType: 'rerun_healthcheck', node: 'n1', service: 'api' });
-    await expect(t.actions.approve({ actionId: 'nope' })).rejects.toMatchObject({ code: 3 });
+    await expect(t.actions.approve({ actionId: 'nope' })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     const text = await (await fetch(`${base}/metrics`)).text();
     expect(text).toContain('actiongate_grpc_server_handled_total{grpc_method="Propose",grpc_code="OK"} 1');
     expect(text).toContain('actiongate_grpc_server_handled_total{grpc_method="Approve",grpc_code="INVALID_ARGUMENT"} 1');

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
-import { waitFor } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 import { processExists, startExecutor } from './support/childExecutor.js';
 import { approvedAction, FIXTURES, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
 

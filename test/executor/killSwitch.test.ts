@@ -3,8 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import { ActionStatus, ControlState } from '../../src/gen/actiongate/v1/action.js';
 import { uniqueNode } from '../support/actionFactory.js';
-import { expectGrpcError, waitFor } from '../support/grpcAssertions.js';
+import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 import { startExecutor, type ChildExecutor, type LogEntry } from './support/childExecutor.js';
 import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
 

@@ -1,12 +1,12 @@
+import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlClient } from '../../src/client/ControlClient.js';
 import type { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import { ActionStatus, ControlState } from '../../src/gen/actiongate/v1/action.js';
 import { Signal } from '../../src/gen/actiongate/v1/control_service.js';
 import type { TestServer } from '../support/testServer.js';
-import { eventually, reaches, readSnapshot, runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
-
-const FAILED_PRECONDITION = 9;
+import { waitFor } from '../support/waitFor.js';
+import { reaches, readSnapshot, runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
 
 describe('halt', () => {
   let t: TestServer;
@@ -36,10 +36,10 @@ describe('halt', () => {
     const guardA = subscriber.guard(a.actionId);
     await reaches(guardA.state$, 'PAUSED');
 
-    await expect(t.actions.approve({ actionId: pending!.actionId })).rejects.toMatchObject({ code: FAILED_PRECONDITION, details: expect.stringContaining('halted') });
-    await expect(t.actions.execute({ executorId: 'exec-h' })).rejects.toMatchObject({ code: FAILED_PRECONDITION });
-    await expect(t.actions.execute({ executorId: 'exec-h', actionId: approved!.actionId })).rejects.toMatchObject({ code: FAILED_PRECONDITION });
-    await expect(control.halt('again')).rejects.toMatchObject({ code: FAILED_PRECONDITION });
+    await expect(t.actions.approve({ actionId: pending!.actionId })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('halted') });
+    await expect(t.actions.execute({ executorId: 'exec-h' })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(t.actions.execute({ executorId: 'exec-h', actionId: approved!.actionId })).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(control.halt('again')).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
 
     // The heartbeat reply carries the halt too.
     const beat = await t.actions.heartbeat({ actionId: a.actionId, leaseId: a.leaseId });
@@ -49,10 +49,11 @@ describe('halt', () => {
     const state = await control.getControlState(a.actionId);
     expect(state.halt?.halted).toBe(true);
     expect(state.action?.pausedByHalt).toBe(true);
-    await eventually(async () => {
-      const s = await control.getControlState();
-      return s.halt!.acknowledgements.some((ack) => ack.executorId === 'exec-h' && ack.signal === Signal.SIGNAL_HALT);
-    }, 5000, 'the halt to be acknowledged');
+    await waitFor(
+      () => control.getControlState(),
+      (s) => s.halt!.acknowledgements.some((ack) => ack.executorId === 'exec-h' && ack.signal === Signal.SIGNAL_HALT),
+      { timeoutMs: 5000, what: 'the halt to be acknowledged' },
+    );
 
     const unhalted = await control.unhalt('incident over');
     expect(unhalted.resumedActionIds).toEqual([a.actionId]);
@@ -75,7 +76,7 @@ describe('halt', () => {
     await control.unhalt('over');
     const { action } = await t.actions.getAction({ actionId: a.actionId });
     expect(action?.status).toBe(ActionStatus.ACTION_STATUS_TERMINATED);
-    await expect(t.actions.complete({ actionId: a.actionId, leaseId: a.leaseId })).rejects.toMatchObject({ code: 10 });
+    await expect(t.actions.complete({ actionId: a.actionId, leaseId: a.leaseId })).rejects.toMatchObject({ code: status.ABORTED });
     expect(guard.state).toBe('TERMINATED');
   });
 

@@ -5,7 +5,8 @@ import { ControlClient } from '../../src/client/ControlClient.js';
 import { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import { startTestServer, tempDataDir, type TestServer } from '../support/testServer.js';
 import { Signal } from '../../src/gen/actiongate/v1/control_service.js';
-import { eventually, reaches, readSnapshot, runningAction } from './support.js';
+import { waitFor } from '../support/waitFor.js';
+import { reaches, readSnapshot, runningAction } from './support.js';
 
 const FAST = { ...DEFAULT_BACKOFF, initialMs: 20, maxMs: 200, jitter: 0 };
 
@@ -57,10 +58,11 @@ describe('signals across disconnects and restarts', () => {
     expect(guard.signal.reason).toBeInstanceOf(ActionTerminatedError);
     await expect(guard.checkpoint()).rejects.toBeInstanceOf(ActionTerminatedError);
 
-    await eventually(async () => {
-      const state = await control.getControlState(actionId);
-      return state.action!.acknowledgements.some((a) => a.executorId === 'exec-away' && a.sequence === signal!.sequence);
-    }, 5000, 'the terminate to be acknowledged');
+    await waitFor(
+      () => control.getControlState(actionId),
+      (state) => state.action!.acknowledgements.some((a) => a.executorId === 'exec-away' && a.sequence === signal!.sequence),
+      { timeoutMs: 5000, what: 'the terminate to be acknowledged' },
+    );
     // Acknowledged: the next snapshot for that executor no longer carries the terminated action.
     const snapshot = await readSnapshot(control, 'exec-away');
     expect(snapshot.map((s) => s.actionId)).not.toContain(actionId);
@@ -81,13 +83,13 @@ describe('signals across disconnects and restarts', () => {
     control1.close();
     first.actions.close();
     await first.server.shutdown();
-    await eventually(() => subscriber.connection$.value === 'backoff' || subscriber.connection$.value === 'connecting', 5000, 'a disconnect');
+    await waitFor(() => subscriber.connection$.value, (c) => c === 'backoff' || c === 'connecting', { timeoutMs: 5000, what: 'a disconnect' });
 
     const second = await startTestServer({ listen: `127.0.0.1:${port}` }, dataDir);
     cleanups.push(() => second.stop());
     const control2 = new ControlClient(second.address);
     cleanups.push(() => control2.close());
-    await eventually(() => subscriber.connection$.value === 'live', 10_000, 'the subscriber to reconnect');
+    await waitFor(() => subscriber.connection$.value, (c) => c === 'live', { timeoutMs: 10_000, what: 'the subscriber to reconnect' });
     expect(guard.state).toBe('PAUSED');
 
     const resumed = await control2.resume(actionId, 'after restart');

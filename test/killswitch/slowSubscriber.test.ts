@@ -1,10 +1,9 @@
+import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import { Signal, type SubscribeResponse } from '../../src/gen/actiongate/v1/control_service.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
-import { eventually } from './support.js';
-
-const RESOURCE_EXHAUSTED = 8;
+import { waitFor } from '../support/waitFor.js';
 
 describe('a slow subscriber', () => {
   let t: TestServer | undefined;
@@ -36,7 +35,7 @@ describe('a slow subscriber', () => {
     });
     const slowStatus = new Promise<number>((resolve) => slow.on('error', (err: { code: number }) => resolve(err.code)));
     fast.on('error', () => {});
-    await eventually(() => slowReady, 5000, 'the slow subscriber to get its snapshot');
+    await waitFor(() => slowReady, (ready) => ready, { timeoutMs: 5000, what: 'the slow subscriber to get its snapshot' });
     const readBeforeFlood = slowReceived;
 
     // HALT and UNHALT go to every subscriber: enough of them to fill HTTP/2's window and the server's buffer.
@@ -45,11 +44,11 @@ describe('a slow subscriber', () => {
       await operator.halt(`round ${i}`);
       await operator.unhalt(`round ${i}`);
     }
-    await eventually(() => fastLive === rounds * 2, 15_000, 'the fast subscriber to receive every signal');
+    await waitFor(() => fastLive, (n) => n === rounds * 2, { timeoutMs: 15_000, what: 'the fast subscriber to receive every signal' });
     expect(slowReceived).toBe(readBeforeFlood);
 
     slow.resume();
-    expect(await slowStatus).toBe(RESOURCE_EXHAUSTED);
+    expect(await slowStatus).toBe(status.RESOURCE_EXHAUSTED);
     fast.cancel();
     fastClient.close();
     slowClient.close();

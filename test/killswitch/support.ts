@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { firstValueFrom, filter, type Observable } from 'rxjs';
 import type { ActionClient } from '../../src/client/ActionClient.js';
 import { ControlClient } from '../../src/client/ControlClient.js';
@@ -19,16 +20,6 @@ export function reaches(state$: Observable<RunState>, wanted: RunState): Promise
   return firstValueFrom(state$.pipe(filter((state) => state === wanted)));
 }
 
-/** Polls `probe` until it returns true; fails after `timeoutMs`. */
-export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Opens a raw Subscribe stream and returns every signal up to and including the snapshot marker. */
 export function readSnapshot(control: ControlClient, executorId: string): Promise<ControlSignal[]> {
   return new Promise((resolve, reject) => {
@@ -41,7 +32,7 @@ export function readSnapshot(control: ControlClient, executorId: string): Promis
         resolve(signals);
       }
     });
-    stream.on('error', (err: { code?: number }) => (err.code === 1 ? undefined : reject(err)));
+    stream.on('error', (err: { code?: number }) => (err.code === status.CANCELLED ? undefined : reject(err)));
   });
 }
 

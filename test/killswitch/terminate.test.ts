@@ -1,10 +1,11 @@
+import { status } from '@grpc/grpc-js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlClient } from '../../src/client/ControlClient.js';
 import type { ControlSubscriber } from '../../src/client/ControlSubscriber.js';
 import { ActionTerminatedError } from '../../src/client/ActionGuard.js';
-import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
+import { ActionStatus, ControlState } from '../../src/gen/actiongate/v1/action.js';
 import type { TestServer } from '../support/testServer.js';
-import { runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
+import { reaches, runningAction, startSubscribedServer, type SubscribedServer } from './support.js';
 
 describe('terminate and pause through the SDK', () => {
   let t: TestServer;
@@ -29,7 +30,7 @@ describe('terminate and pause through the SDK', () => {
     await control.terminate(actionId, 'stop now');
     expect(await aborted).toBeInstanceOf(ActionTerminatedError);
     await expect(guard.checkpoint()).rejects.toBeInstanceOf(ActionTerminatedError);
-    await expect(t.actions.complete({ actionId, leaseId })).rejects.toMatchObject({ code: 10 });
+    await expect(t.actions.complete({ actionId, leaseId })).rejects.toMatchObject({ code: status.ABORTED });
     const { action } = await t.actions.getAction({ actionId });
     expect(action?.status).toBe(ActionStatus.ACTION_STATUS_TERMINATED);
   });
@@ -38,7 +39,7 @@ describe('terminate and pause through the SDK', () => {
     const { actionId } = await runningAction(t.actions, 'exec-1');
     const guard = subscriber.guard(actionId);
     await control.pause(actionId, 'hold on');
-    await new Promise<void>((resolve) => guard.state$.subscribe((s) => s === 'PAUSED' && resolve()));
+    await reaches(guard.state$, 'PAUSED');
     let passed = false;
     const waiting = guard.checkpoint().then(() => (passed = true));
     await new Promise((r) => setTimeout(r, 50));
@@ -47,9 +48,9 @@ describe('terminate and pause through the SDK', () => {
     await waiting;
     expect(passed).toBe(true);
     await control.terminate(actionId);
-    await expect(control.pause(actionId)).rejects.toMatchObject({ code: 9 });
-    await expect(control.resume(actionId)).rejects.toMatchObject({ code: 9 });
+    await expect(control.pause(actionId)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    await expect(control.resume(actionId)).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
     const state = await control.getControlState(actionId);
-    expect(state.action?.controlState).toBe(3);
+    expect(state.action?.controlState).toBe(ControlState.CONTROL_STATE_TERMINATED);
   });
 });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ActionClient } from '../../src/client/ActionClient.js';
 import { ActionStatus, type Action } from '../../src/gen/actiongate/v1/action.js';
 import type { ProposeRequest } from '../../src/gen/actiongate/v1/action_service.js';
-import { waitFor } from './grpcAssertions.js';
+import { waitFor } from './waitFor.js';
 
 /** The statuses a caller can bring an action into through ActionService alone. */
 export type ReachableStatus = 'PENDING' | 'APPROVED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'REJECTED' | 'EXPIRED';

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ActionClient } from '../../src/client/ActionClient.js';
 import { freePort } from './freePort.js';
+import { waitFor } from './waitFor.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
@@ -41,18 +42,23 @@ export const FAST_RECONNECT = { 'grpc.initial_reconnect_backoff_ms': 100, 'grpc.
 
 /** Waits until the server answers a real call (GetAction on an unknown id is NOT_FOUND once it serves). */
 export async function waitUntilServing(client: ActionClient, isAlive: () => boolean, describe: () => string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
+  const probe = async (): Promise<'serving' | 'answered' | 'exited' | 'starting'> => {
     try {
       await client.getAction({ actionId: randomUUID() }, { timeoutMs: 1000 });
-      throw new Error('GetAction on a random id answered without an error');
+      return 'answered';
     } catch (err) {
-      if ((err as ServiceError).code === status.NOT_FOUND) return;
+      if ((err as ServiceError).code === status.NOT_FOUND) return 'serving';
+      return isAlive() ? 'starting' : 'exited';
     }
-    if (!isAlive()) throw new Error(`the server exited before serving:\n${describe()}`);
-    if (Date.now() > deadline) throw new Error(`the server did not serve within ${READY_TIMEOUT_MS} ms:\n${describe()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  };
+  let state: Awaited<ReturnType<typeof probe>>;
+  try {
+    state = await waitFor(probe, (s) => s !== 'starting', { timeoutMs: READY_TIMEOUT_MS, intervalMs: 50, what: 'the server to serve' });
+  } catch (err) {
+    throw new Error(`the server did not serve within ${READY_TIMEOUT_MS} ms:\n${describe()}`, { cause: err });
   }
+  if (state === 'exited') throw new Error(`the server exited before serving:\n${describe()}`);
+  if (state === 'answered') throw new Error('GetAction on a random id answered without an error');
 }
 
 async function startOnce(dataDir: string, extraArgs: readonly string[]): Promise<ChildServer> {

@@ -6,7 +6,7 @@ import { expect } from 'vitest';
 import type { ActionClient } from '../../../src/client/ActionClient.js';
 import { ActionStatus, type Action } from '../../../src/gen/actiongate/v1/action.js';
 import { statusName, uniqueNode } from '../../support/actionFactory.js';
-import { waitFor } from '../../support/grpcAssertions.js';
+import { waitFor } from '../../support/waitFor.js';
 import { stopAllExecutors } from './childExecutor.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
