@@ -152,7 +152,7 @@ export class ClaimedAction {
       return { kind: 'completed', result };
     } catch (err) {
       if (guard.signal.aborted) return { kind: 'stopped', reason: messageOf(guard.signal.reason) };
-      if (shutdown?.aborted) return { kind: 'failed', error: 'the executor shut down before the action finished', retryable: true };
+      if (shutdown?.aborted) return { kind: 'failed', error: `executor ${this.options.subscriber.executorId} shut down before the action finished`, retryable: true };
       if (!(err instanceof HandlerError)) this.log.error({ err }, 'handler failed unexpectedly');
       const retryable = err instanceof HandlerError && err.retryable;
       return { kind: 'failed', error: messageOf(err).slice(0, MAX_ERROR_CHARS) || 'handler failed', retryable };
