@@ -35,6 +35,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'max-payload-bytes': { type: 'string' },
       'sweep-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
+      'disk-reserve': { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -52,6 +53,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       maxAttempts: positiveInt('--max-attempts', values['max-attempts'] ?? env.ACTIONGATE_MAX_ATTEMPTS, DEFAULT_CONFIG.maxAttempts),
       maxPayloadBytes: positiveInt('--max-payload-bytes', values['max-payload-bytes'], DEFAULT_CONFIG.maxPayloadBytes),
       sweepIntervalMs: positiveInt('--sweep-interval-ms', values['sweep-interval-ms'], DEFAULT_CONFIG.sweepIntervalMs, 10),
+      diskReserveBytes: positiveInt('--disk-reserve', values['disk-reserve'] ?? env.ACTIONGATE_DISK_RESERVE, DEFAULT_CONFIG.diskReserveBytes, 0),
       logLevel,
     },
   };

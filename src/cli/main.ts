@@ -13,6 +13,8 @@ commands:
              --catalog FILE          extra action types, a JSON array of {type, risk, description}
              --max-attempts N        (default 3)
              --max-payload-bytes N   (default 65536)
+             --disk-reserve BYTES    disk held back so the kill switch still writes on a full disk
+                                     (default 67108864, 0 turns it off, env ACTIONGATE_DISK_RESERVE)
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
              --log-level LEVEL       (default info)
   executor   claim approved actions and run them, obeying the kill switch

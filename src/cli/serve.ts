@@ -1,13 +1,30 @@
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { startServer } from '../server/startServer.js';
+import type { DiskEvent } from '../store/sqlite/DiskSpaceGuard.js';
 import { SqliteActionStore } from '../store/sqlite/SqliteActionStore.js';
 import { loadServeConfig } from './loadConfig.js';
 import { parseCatalog } from './parseCatalog.js';
 
 /** EX_IOERR from sysexits.h. */
 const EXIT_DURABILITY_LOST = 74;
+
+function logDiskEvent(log: Logger, dataDir: string, event: DiskEvent): void {
+  switch (event.kind) {
+    case 'full':
+      log.error({ dataDir, releasedReserveBytes: event.releasedBytes }, 'the disk is full: only pause, resume, terminate, halt and unhalt are taken until space is freed');
+      return;
+    case 'recovered':
+      log.warn({ dataDir, reserveBytes: event.reserveBytes }, 'disk space is back: every write is taken again');
+      return;
+    case 'reserve-missing':
+      log.error(
+        { dataDir, wantedBytes: event.wantedBytes, err: event.cause },
+        'cannot create the disk reserve: running without one, so a full disk can also stop the kill switch; free space (or set --disk-reserve 0 to silence this)',
+      );
+  }
+}
 
 /** `actiongate serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
@@ -18,6 +35,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
   const config = { ...base, actionTypes };
   const log = pino({ level: config.logLevel, base: { service: 'actiongate' } });
   const store = SqliteActionStore.open(config.dataDir, {
+    diskReserveBytes: config.diskReserveBytes,
+    onDiskEvent: (event) => logDiskEvent(log, config.dataDir, event),
     onListenerError: (err) => log.error({ err }, 'event listener failed'),
     // Crash-only: a restart recovers the WAL and syncs it before serving again.
     onDurabilityLost: (err) => {

@@ -2,6 +2,13 @@ import type { JsonValue } from './action.js';
 import { ValidationError } from './errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Half of a UTF-16 surrogate pair without its other half: no character at all. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** How deeply a payload or result may nest objects and arrays (the document itself is level 1). */
+export const MAX_JSON_DEPTH = 32;
+/** The most values a repeated filter field (statuses, action types, nodes) may hold. */
+export const MAX_LIST_VALUES = 100;
 
 export function isUuid(value: string): boolean {
   return UUID.test(value);
@@ -20,9 +27,21 @@ export function requireText(field: string, value: string, max = 256): string {
   return limitText(field, text, max);
 }
 
+/**
+ * Text stored as it came, at most `max` characters. A lone surrogate is refused
+ * rather than rewritten: two keys that differ only there would otherwise become one.
+ */
 export function limitText(field: string, value: string, max = 256): string {
   if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters, got ${value.length}`);
+  const at = value.search(LONE_SURROGATE);
+  if (at !== -1) throw new ValidationError(field, `holds an unpaired UTF-16 surrogate at index ${at}; send well-formed Unicode text`);
   return value;
+}
+
+/** A repeated field of at most MAX_LIST_VALUES entries. */
+export function requireListWithin<T>(field: string, values: readonly T[]): readonly T[] {
+  if (values.length > MAX_LIST_VALUES) throw new ValidationError(field, `at most ${MAX_LIST_VALUES} values, got ${values.length}`);
+  return values;
 }
 
 export function requireIntInRange(field: string, value: number, min: number, max: number): number {
@@ -32,24 +51,33 @@ export function requireIntInRange(field: string, value: number, min: number, max
   return value;
 }
 
-/** Rejects NaN and infinities anywhere in a JSON document (JSON would silently turn them into null). */
+/**
+ * Rejects NaN and infinities anywhere in a JSON document (JSON would silently
+ * turn them into null), and nesting deeper than MAX_JSON_DEPTH.
+ */
 export function requireFiniteNumbers(field: string, value: JsonValue | undefined): void {
-  const found = nonFinite(value);
-  if (found !== null) throw new ValidationError(`${field}${found.path}`, `must hold finite numbers, got ${found.value}`);
+  const found = firstProblem(value, 1);
+  if (found === null) return;
+  if (found.problem === 'depth') throw new ValidationError(field, `nests objects and arrays deeper than ${MAX_JSON_DEPTH} levels`);
+  throw new ValidationError(`${field}${found.path}`, `must hold finite numbers, got ${found.value}`);
 }
 
-/** The first non-finite number and where it is; the path is only built for that one (this runs on every Propose). */
-function nonFinite(value: JsonValue | undefined): { path: string; value: number } | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : { path: '', value };
+type Problem = { problem: 'number'; path: string; value: number } | { problem: 'depth'; path: string };
+
+/** The first problem and where it is; the path is only built for that one (this runs on every Propose). */
+function firstProblem(value: JsonValue | undefined, depth: number): Problem | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { problem: 'number', path: '', value };
+  if (value === null || typeof value !== 'object') return null;
+  if (depth > MAX_JSON_DEPTH) return { problem: 'depth', path: '' };
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      const found = nonFinite(value[index]);
-      if (found !== null) return { path: `[${index}]${found.path}`, value: found.value };
+      const found = firstProblem(value[index], depth + 1);
+      if (found !== null) return { ...found, path: `[${index}]${found.path}` };
     }
-  } else if (value !== null && typeof value === 'object') {
+  } else {
     for (const key of Object.keys(value)) {
-      const found = nonFinite(value[key]);
-      if (found !== null) return { path: `.${key}${found.path}`, value: found.value };
+      const found = firstProblem(value[key], depth + 1);
+      if (found !== null) return { ...found, path: `.${key}${found.path}` };
     }
   }
   return null;

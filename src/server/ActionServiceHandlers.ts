@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionWithHistory, JsonObject } from '../domain/action.js';
 import type { ActionCatalog } from '../domain/catalog.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { NotFoundError } from '../domain/errors.js';
 import * as lifecycle from '../domain/lifecycle.js';
 import { validateProposal } from '../domain/proposal.js';
-import { limitText, requireIntInRange, requireJsonWithin, requireText, requireUuid } from '../domain/validation.js';
+import { limitText, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
 import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
@@ -24,11 +24,8 @@ export interface ActionServiceDeps extends HandlerEnv {
 
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
-const MAX_FILTER_VALUES = 100;
-
 function requireTextList(field: string, values: readonly string[]): string[] {
-  if (values.length > MAX_FILTER_VALUES) throw new ValidationError(field, `at most ${MAX_FILTER_VALUES} values, got ${values.length}`);
-  return values.map((value, index) => requireText(`${field}[${index}]`, value));
+  return requireListWithin(field, values).map((value, index) => requireText(`${field}[${index}]`, value));
 }
 
 /** The step that claims an action, with a fresh lease id for each attempt. */

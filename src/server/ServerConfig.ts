@@ -21,6 +21,8 @@ export interface ServerConfig {
   readonly shutdownGraceMs: number;
   /** Control signals held for one slow Subscribe stream before it is closed with RESOURCE_EXHAUSTED. */
   readonly controlBufferLimit: number;
+  /** Disk held back in the data directory so the kill switch still writes when the disk fills; 0 turns it off. */
+  readonly diskReserveBytes: number;
   readonly logLevel: string;
 }
 
@@ -39,5 +41,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   sweepIntervalMs: 1000,
   shutdownGraceMs: 10_000,
   controlBufferLimit: 1024,
+  diskReserveBytes: 64 * 1024 * 1024,
   logLevel: 'info',
 };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StoreHealth } from '../store/storeErrors.js';
 
 /** What Prometheus scrapes from /metrics; one registry per server so tests can run several. */
 export class ServerMetrics {
@@ -8,8 +9,10 @@ export class ServerMetrics {
   readonly transitions: Counter<'to'>;
   readonly controlSignals: Counter<'signal'>;
   readonly subscribers: Gauge;
+  readonly diskFull: Gauge;
+  readonly diskReserve: Gauge;
 
-  constructor(subscriberCount: () => number) {
+  constructor(subscriberCount: () => number, storeHealth: () => StoreHealth) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'actiongate_' });
     this.handled = new Counter({
@@ -43,6 +46,22 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(subscriberCount());
+      },
+    });
+    this.diskFull = new Gauge({
+      name: 'actiongate_disk_full',
+      help: '1 while the data directory\'s disk is full and only kill-switch writes are taken',
+      registers,
+      collect() {
+        this.set(storeHealth().diskFull ? 1 : 0);
+      },
+    });
+    this.diskReserve = new Gauge({
+      name: 'actiongate_disk_reserve_bytes',
+      help: 'Disk held back for the kill switch (0 once released, or when there is none)',
+      registers,
+      collect() {
+        this.set(storeHealth().reserveBytes);
       },
     });
   }

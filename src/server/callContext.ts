@@ -15,31 +15,40 @@ export interface DisposableCallContext extends CallContext {
 /** Until authentication arrives every caller is the same principal, recorded as such. */
 export const ANONYMOUS = 'anonymous';
 
+export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
+  return new UnaryCallContext(call, shutdown);
+}
+
 /**
- * The context of one call. The abort signal is made on first use: most calls
+ * The context of one call. Its abort signal is made on first use: most calls
  * never wait, and a listener on the shared shutdown signal per call is not free.
  */
-export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
-  let controller: AbortController | undefined;
-  const abort = (): void => controller?.abort();
-  return {
-    principal: ANONYMOUS,
-    get signal(): AbortSignal {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (call.cancelled || shutdown.aborted) {
-          controller.abort();
-        } else {
-          call.once('cancelled', abort);
-          shutdown.addEventListener('abort', abort, { once: true });
-        }
+class UnaryCallContext implements DisposableCallContext {
+  readonly principal = ANONYMOUS;
+  private controller: AbortController | undefined;
+  private readonly abort = (): void => this.controller?.abort();
+
+  constructor(
+    private readonly call: ServerSurfaceCall,
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.call.cancelled || this.shutdown.aborted) {
+        this.controller.abort();
+      } else {
+        this.call.once('cancelled', this.abort);
+        this.shutdown.addEventListener('abort', this.abort, { once: true });
       }
-      return controller.signal;
-    },
-    dispose(): void {
-      if (controller === undefined) return;
-      call.off('cancelled', abort);
-      shutdown.removeEventListener('abort', abort);
-    },
-  };
+    }
+    return this.controller.signal;
+  }
+
+  dispose(): void {
+    if (this.controller === undefined) return;
+    this.call.off('cancelled', this.abort);
+    this.shutdown.removeEventListener('abort', this.abort);
+  }
 }

@@ -9,6 +9,7 @@ import {
   PreconditionError,
   ValidationError,
 } from '../domain/errors.js';
+import { StoreFullError, StoreUnavailableError } from '../store/storeErrors.js';
 
 /** An error already meant for the client, with its status code; thrown at the edge. */
 export class ServerError extends Error {
@@ -42,6 +43,8 @@ function serviceError(code: status, details: string, field?: string): Partial<Se
  */
 export function toServiceError(err: unknown, log: Logger, method: string): Partial<ServiceError> {
   if (err instanceof ServerError) return serviceError(err.code, err.details);
+  if (err instanceof StoreFullError) return serviceError(status.RESOURCE_EXHAUSTED, err.message);
+  if (err instanceof StoreUnavailableError) return serviceError(status.UNAVAILABLE, err.message);
   if (err instanceof DomainError) {
     const code = codeOf(err);
     if (code !== status.INTERNAL) return serviceError(code, err.message, err instanceof ValidationError ? err.field : undefined);

@@ -7,8 +7,8 @@ import type { ServerMetrics } from './ServerMetrics.js';
 export interface SidePortProbes {
   /** The process can reach its store. */
   live(): Promise<boolean>;
-  /** The gRPC server accepts calls and is not shutting down. */
-  ready(): boolean;
+  /** null when the server takes every call; otherwise why not (shutting down, disk full). */
+  ready(): string | null;
 }
 
 export interface RunningSidePort {
@@ -29,8 +29,10 @@ export async function startSidePort(listen: string, metrics: ServerMetrics, prob
       switch (path) {
         case '/healthz':
           return (await probes.live()) ? reply(200, 'ok\n') : reply(503, 'store unreachable\n');
-        case '/readyz':
-          return probes.ready() ? reply(200, 'ready\n') : reply(503, 'not ready\n');
+        case '/readyz': {
+          const notReady = probes.ready();
+          return notReady === null ? reply(200, 'ready\n') : reply(503, `not ready: ${notReady}\n`);
+        }
         case '/metrics':
           return reply(200, await metrics.registry.metrics(), metrics.registry.contentType);
         default:

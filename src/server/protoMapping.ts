@@ -1,6 +1,7 @@
 import type { Action, ActionWithHistory, ControlState, HistoryEvent, Lease } from '../domain/action.js';
 import type { ActionStatus } from '../domain/actionStatus.js';
 import { ValidationError } from '../domain/errors.js';
+import { requireListWithin } from '../domain/validation.js';
 import type { RiskLevel } from '../domain/riskLevel.js';
 import * as pb from '../gen/actiongate/v1/action.js';
 
@@ -39,7 +40,7 @@ export function controlToProto(control: ControlState): pb.ControlState {
 
 /** Decoded enums keep numbers the contract does not define; those are refused here. */
 export function statusesFromProto(field: string, values: readonly number[]): ActionStatus[] {
-  return values.map((value, index) => {
+  return requireListWithin(field, values).map((value, index) => {
     const status = STATUS_FROM_PROTO.get(value);
     if (status === undefined) {
       throw new ValidationError(`${field}[${index}]`, `${value} is not an ActionStatus; use ACTION_STATUS_PENDING through ACTION_STATUS_EXPIRED`);

@@ -59,7 +59,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const catalog = new ActionCatalog(config.actionTypes);
   const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
-  const metrics = new ServerMetrics(() => hub.subscriberCount());
+  const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health());
   const stopCounting = countCommits(store, metrics);
   const env = { log, shutdown: shutdownController.signal, metrics };
   server.addService(ActionServiceService, createActionServiceHandlers({ ...env, store, catalog, config }));
@@ -83,7 +83,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   if (config.httpListen !== null) {
     const probes = {
       live: () => store.haltState().then(() => true, () => false),
-      ready: () => !shutdownController.signal.aborted,
+      ready: () => (shutdownController.signal.aborted ? 'shutting down' : store.health().diskFull ? 'disk full: only kill-switch writes are taken' : null),
     };
     try {
       sidePort = await startSidePort(config.httpListen, metrics, probes, log);

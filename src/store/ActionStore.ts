@@ -2,6 +2,7 @@ import type { Action, ActionWithHistory, HistoryEvent, NewAction } from '../doma
 import type { ActionStatus } from '../domain/actionStatus.js';
 import type { ActionChangeStep } from '../domain/lifecycle.js';
 import type { ControlStore } from './ControlStore.js';
+import type { StoreHealth } from './storeErrors.js';
 
 export interface ActionFilter {
   readonly statuses?: readonly ActionStatus[];
@@ -51,6 +52,7 @@ export interface ActionStore extends ControlStore {
   readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]>;
   /** Called with each batch of committed events, in sequence order. */
   onEvents(listener: EventListener): () => void;
+  health(): StoreHealth;
   close(): Promise<void>;
 }
 

@@ -1,10 +1,28 @@
 import type Database from 'better-sqlite3';
+import { StoreFullError, StoreUnavailableError } from '../storeErrors.js';
 
 interface Job<T, E> {
   readonly work: (sideEffects: E[]) => T;
   readonly resolve: (value: T) => void;
   readonly reject: (reason: unknown) => void;
   readonly sideEffects: E[];
+  /** A kill-switch write: still taken while the disk is full. */
+  readonly essential: boolean;
+  /** Already run once in a batch that ran out of space. */
+  retried: boolean;
+}
+
+export interface RunOptions {
+  /** Taken even while the disk is full (pause, resume, terminate, halt, unhalt, acks). */
+  readonly essential?: boolean;
+}
+
+/** SQLite ran out of space, whether the statement or the COMMIT said so. */
+export function isDiskFull(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if ((e as { code?: unknown }).code === 'SQLITE_FULL') return true;
+  }
+  return false;
 }
 
 type Outcome = { ok: boolean; value: unknown };
@@ -17,6 +35,8 @@ export interface GroupCommitOptions {
   readonly initiallyDurable?: Promise<void>;
   /** Called once, when a commit could not be made durable. */
   readonly onDurabilityLost?: (err: Error) => void;
+  /** A write failed for space: free what can be freed (the disk reserve) before essential writes are retried. */
+  readonly onDiskFull?: () => void;
 }
 
 /**
@@ -35,6 +55,8 @@ export class GroupCommitter<E> {
   private closed = false;
   /** Set once a commit could not be made durable: what is on disk is unknown from then on. */
   private lost: Error | null = null;
+  /** A write failed for space and nobody has said there is space again: only essential writes are taken. */
+  private full = false;
   /** Settles once everything committed so far is durable. */
   private lastDurable: Promise<void>;
   private readonly begin;
@@ -63,13 +85,24 @@ export class GroupCommitter<E> {
     this.totalChanges = db.prepare('SELECT total_changes()').pluck();
   }
 
-  run<T>(work: (sideEffects: E[]) => T): Promise<T> {
-    if (this.closed) return Promise.reject(new Error('the store is closed'));
+  run<T>(work: (sideEffects: E[]) => T, options: RunOptions = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed; the server is shutting down'));
     if (this.lost !== null) return Promise.reject(this.lost);
+    const essential = options.essential ?? false;
+    if (this.full && !essential) return Promise.reject(fullError());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve, reject, sideEffects: [] });
+      this.queue.push({ work, resolve, reject, sideEffects: [], essential, retried: false });
       this.schedule();
     });
+  }
+
+  get diskFull(): boolean {
+    return this.full;
+  }
+
+  /** Space has been freed (and the reserve rebuilt): every write is taken again. */
+  spaceAvailable(): void {
+    this.full = false;
   }
 
   /**
@@ -105,6 +138,10 @@ export class GroupCommitter<E> {
       this.commit.run();
     } catch (err) {
       if (this.db.inTransaction) this.rollback.run();
+      if (isDiskFull(err)) {
+        this.outOfSpace(jobs);
+        return;
+      }
       const failure = new Error('the database refused the transaction', { cause: err });
       for (const job of jobs) job.reject(failure);
       return;
@@ -137,6 +174,29 @@ export class GroupCommitter<E> {
     );
   }
 
+  /**
+   * The batch ran out of space and was rolled back. From now on only essential
+   * writes are taken; this batch's essential writes run once more, after the
+   * reserve has been released to make room for them.
+   */
+  private outOfSpace(jobs: Job<unknown, E>[]): void {
+    this.full = true;
+    this.options.onDiskFull?.();
+    const retry: Job<unknown, E>[] = [];
+    for (const job of jobs) {
+      job.sideEffects.length = 0;
+      if (job.essential && !job.retried) {
+        job.retried = true;
+        retry.push(job);
+      } else {
+        job.reject(fullError());
+      }
+    }
+    if (retry.length === 0) return;
+    this.queue.unshift(...retry);
+    this.schedule();
+  }
+
   private syncDone(): void {
     this.syncing = false;
     if (this.queue.length > 0) this.schedule();
@@ -145,7 +205,7 @@ export class GroupCommitter<E> {
   /** From now on every write is refused before it reaches the database, and every read fails (durableSoFar stays rejected). */
   private loseDurability(cause: unknown): Error {
     if (this.lost === null) {
-      this.lost = new Error('a commit could not be made durable; the store refuses writes until it is restarted', { cause });
+      this.lost = new StoreUnavailableError('a commit could not be made durable; the store refuses writes until it is restarted', { cause });
       this.options.onDurabilityLost?.(this.lost);
     }
     return this.lost;
@@ -187,7 +247,8 @@ export class GroupCommitter<E> {
       } catch (err) {
         // Some errors (SQLITE_FULL, IOERR) roll back the whole transaction, not the
         // statement: the batch is gone, and going on would commit later jobs one by one.
-        if (!this.db.inTransaction) throw err;
+        // Out of space, the whole batch is handled as one, rolled back or not.
+        if (!this.db.inTransaction || isDiskFull(err)) throw err;
         if (this.totalChanges.get() !== changesBefore) {
           for (const queued of jobs) queued.sideEffects.length = 0;
           return null;
@@ -206,6 +267,7 @@ export class GroupCommitter<E> {
       this.release.run();
       return { ok: true, value };
     } catch (err) {
+      if (!this.db.inTransaction || isDiskFull(err)) throw err;
       this.rollbackToSavepoint.run();
       this.release.run();
       job.sideEffects.length = 0;
@@ -219,4 +281,8 @@ export class GroupCommitter<E> {
     this.closed = true;
     return this.lastDurable.catch(() => {});
   }
+}
+
+function fullError(): StoreFullError {
+  return new StoreFullError('the disk under the data directory is full: only pause, resume, terminate, halt and unhalt are taken until space is freed');
 }

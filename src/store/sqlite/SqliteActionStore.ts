@@ -8,6 +8,9 @@ import { uuidv7 } from '../uuidv7.js';
 import { actionFromRow, type ActionRow } from './actionRows.js';
 import * as control from './controlOperations.js';
 import { actionFilterConditions, claimFilterConditions, whereClause, type SqlCondition } from './filterSql.js';
+import type { StoreHealth } from '../storeErrors.js';
+import { DiskReserve } from './DiskReserve.js';
+import { DiskSpaceGuard, type DiskEvent } from './DiskSpaceGuard.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import { openDatabase, WAL_FILE } from './openDatabase.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
@@ -29,7 +32,15 @@ export interface SqliteStoreOptions {
    * write and read from then on. A server should stop and be restarted.
    */
   readonly onDurabilityLost?: (err: Error) => void;
+  /** Bytes of disk held back for the kill switch, released when the disk fills (0: none). */
+  readonly diskReserveBytes?: number;
+  /** The disk filled, recovered, or the reserve could not be made. */
+  readonly onDiskEvent?: (event: DiskEvent) => void;
 }
+
+/** The reserve's file in the data directory. */
+export const DISK_RESERVE_FILE = 'disk-reserve';
+const ESSENTIAL = { essential: true };
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is
@@ -46,12 +57,14 @@ export class SqliteActionStore implements ActionStore {
   private constructor(
     private readonly tables: SqliteTables,
     private readonly wal: WalSync,
+    private readonly space: DiskSpaceGuard,
     private readonly onListenerError: (err: unknown) => void,
     onDurabilityLost: ((err: Error) => void) | undefined,
   ) {
     this.committer = new GroupCommitter(tables.db, (effects) => this.publish(effects), () => wal.sync(), {
       initiallyDurable: wal.sync(),
       onDurabilityLost,
+      onDiskFull: () => space.diskFull(this.committer),
     });
   }
 
@@ -65,7 +78,11 @@ export class SqliteActionStore implements ActionStore {
       throw err;
     }
     const tables = new SqliteTables(db, options.clock ?? Date.now);
-    return new SqliteActionStore(tables, wal, options.onListenerError ?? (() => {}), options.onDurabilityLost);
+    const reserve = new DiskReserve(join(dataDir, DISK_RESERVE_FILE), options.diskReserveBytes ?? 0);
+    const space = new DiskSpaceGuard(reserve, options.onDiskEvent ?? (() => {}));
+    const store = new SqliteActionStore(tables, wal, space, options.onListenerError ?? (() => {}), options.onDurabilityLost);
+    space.start(store.committer);
+    return store;
   }
 
   create(input: NewAction): Promise<CreateResult> {
@@ -155,16 +172,21 @@ export class SqliteActionStore implements ActionStore {
     );
   }
 
+  // The kill switch's writes are essential: they are still taken while the disk is full.
   control(actionId: string, move: ActionControlMove, issuedBy: string, reason: string): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
-    return this.committer.run((effects) => control.controlAction(this.tables, actionId, move, issuedBy, reason, effects));
+    return this.committer.run((effects) => control.controlAction(this.tables, actionId, move, issuedBy, reason, effects), ESSENTIAL);
   }
 
   halt(issuedBy: string, reason: string, terminateRunning: boolean): Promise<{ halt: HaltState; affected: string[] }> {
-    return this.committer.run((effects) => control.halt(this.tables, issuedBy, reason, terminateRunning, effects));
+    return this.committer.run((effects) => control.halt(this.tables, issuedBy, reason, terminateRunning, effects), ESSENTIAL);
   }
 
   unhalt(issuedBy: string, reason: string): Promise<{ halt: HaltState; resumed: string[] }> {
-    return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects));
+    return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects), ESSENTIAL);
+  }
+
+  health(): StoreHealth {
+    return { diskFull: this.committer.diskFull, reserveBytes: this.space.heldBytes };
   }
 
   haltState(): Promise<HaltState> {
@@ -176,7 +198,7 @@ export class SqliteActionStore implements ActionStore {
   }
 
   acknowledge(executorId: string, sequences: readonly number[]): Promise<number> {
-    return this.committer.run(() => control.acknowledge(this.tables, executorId, sequences));
+    return this.committer.run(() => control.acknowledge(this.tables, executorId, sequences), ESSENTIAL);
   }
 
   signalsFor(actionId: string): Promise<ControlSignal[]> {
@@ -200,6 +222,7 @@ export class SqliteActionStore implements ActionStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.space.stop();
     await this.committer.close();
     await this.wal.close();
     this.eventListeners.clear();

@@ -118,7 +118,7 @@ export function acknowledgements(tables: SqliteTables, sequences: readonly numbe
   if (sequences.length === 0) return [];
   const rows = tables.statement(
     `SELECT k.executor_id, k.sequence, k.acked_at, s.signal FROM control_acks k JOIN control_signals s ON s.sequence = k.sequence
-     WHERE k.sequence IN (${sequences.map(() => '?').join(', ')}) ORDER BY k.sequence, k.executor_id`,
-  ).all(...sequences) as { executor_id: string; sequence: number; acked_at: number; signal: string }[];
+     WHERE k.sequence IN (SELECT value FROM json_each(?)) ORDER BY k.sequence, k.executor_id`,
+  ).all(JSON.stringify(sequences)) as { executor_id: string; sequence: number; acked_at: number; signal: string }[];
   return rows.map((r) => ({ executorId: r.executor_id, sequence: r.sequence, signal: r.signal as SignalKind, acknowledgedAt: r.acked_at }));
 }

@@ -5,8 +5,12 @@ export interface SqlCondition {
   readonly params: unknown[];
 }
 
+/**
+ * `column IN (values)` as one statement shape whatever the number of values (a JSON array
+ * parameter): a placeholder per value would compile and cache a new statement per length.
+ */
 function inList(column: string, values: readonly string[]): SqlCondition {
-  return { sql: `${column} IN (${values.map(() => '?').join(', ')})`, params: [...values] };
+  return { sql: `${column} IN (SELECT value FROM json_each(?))`, params: [JSON.stringify(values)] };
 }
 
 /** WHERE conditions for a list or watch filter over `actions` aliased as `a`; `statusColumn` is what statuses match. */
