@@ -1,4 +1,4 @@
-import { activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
+import { actionRecord, activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
 import type { ActionStatus } from './actionStatus.js';
 import type { HaltState } from './controlSignal.js';
 import { ConflictError, IllegalTransitionError, LeaseLostError, PreconditionError } from './errors.js';
@@ -146,6 +146,9 @@ export function terminate(action: Action, actor: string, reason: string): Action
 
 /** The action after `change`, as the store writes it. */
 export function changedAction(current: Action, change: ActionChange, now: number): Action {
-  const { history: _history, ...action } = current as Action & { history?: unknown };
-  return { ...action, ...change.patch, status: change.to, updatedAt: now };
+  const next: { -readonly [K in keyof Action]: Action[K] } = actionRecord(current, current);
+  Object.assign(next, change.patch);
+  next.status = change.to;
+  next.updatedAt = now;
+  return next;
 }

@@ -19,7 +19,14 @@ export function unaryHandler<Req, Res>(
   handle: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const { log, shutdown, metrics } = env;
+  // prom-client hashes a label set on every labelled call; a child per series is made once.
   const timer = metrics.handlingSeconds.labels({ grpc_method: method });
+  const answered = new Map<status, { inc(): void }>();
+  const countAnswer = (code: status): void => {
+    let counter = answered.get(code);
+    if (counter === undefined) answered.set(code, (counter = metrics.handled.labels({ grpc_method: method, grpc_code: status[code] })));
+    counter.inc();
+  };
   return async (call, callback) => {
     const stopTimer = timer.startTimer();
     const context = callContext(call, shutdown);
@@ -33,7 +40,7 @@ export function unaryHandler<Req, Res>(
       code = error.code ?? status.UNKNOWN;
     }
     context.dispose();
-    metrics.handled.inc({ grpc_method: method, grpc_code: status[code] });
+    countAnswer(code);
     stopTimer();
     callback(error, response);
   };

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
+import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
 import type { ActionControlMove } from '../../domain/control.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import type { ActionFilter, ActionStore, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds } from '../ActionStore.js';
@@ -94,8 +94,7 @@ export class SqliteActionStore implements ActionStore {
         if (existing !== undefined) return { action: tables.withHistory(actionFromRow(existing)), replayed: true };
       }
       const now = tables.clock();
-      const action: Action = {
-        ...input,
+      const action = actionRecord(input, {
         id: uuidv7(now),
         createdAt: now,
         updatedAt: now,
@@ -107,7 +106,7 @@ export class SqliteActionStore implements ActionStore {
         control: 'NONE',
         pausedByHalt: false,
         controlSequence: 0,
-      };
+      });
       tables.insertAction(action);
       const event = tables.appendEvent(action, null, 'proposed', input.proposedBy);
       effects.push({ event });

@@ -4,19 +4,13 @@ import { NOT_HALTED, type ControlSignal, type HaltState } from '../../domain/con
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { changedAction, type ActionChange, type ActionChangeStep } from '../../domain/lifecycle.js';
 import {
-  actionFromRow, actionParams, eventFromRow, signalFromRow, type ActionRow, type EventRow, type SignalRow,
+  actionFromRow, CHANGE_COLUMNS, changeValues, eventFromRow, INSERT_COLUMNS, insertValues, signalFromRow,
+  type ActionRow, type EventRow, type SignalRow,
 } from './actionRows.js';
 
-/** The columns a change may rewrite: everything but the identity and the proposal's origin. */
-const CHANGE_COLUMNS = [
-  'updated_at', 'correlation_id', 'node', 'service', 'action_type', 'risk_level', 'confidence', 'approval_required',
-  'autonomous_eligible', 'status', 'payload', 'rollback_reference', 'expires_at', 'attempt', 'max_attempts', 'lease_id',
-  'lease_executor', 'lease_expires_at', 'lease_ttl_ms', 'result', 'error', 'control', 'paused_by_halt', 'control_sequence',
-];
-const INSERT_COLUMNS = ['id', 'version', 'created_at', 'proposed_by', 'idempotency_key', ...CHANGE_COLUMNS];
-const UPDATE_ACTION = `UPDATE actions SET version = @version, ${CHANGE_COLUMNS.map((c) => `${c} = @${c}`).join(', ')}
-  WHERE id = @id AND version = @expected_version`;
-const INSERT_ACTION = `INSERT INTO actions (${INSERT_COLUMNS.join(', ')}) VALUES (${INSERT_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+const UPDATE_ACTION = `UPDATE actions SET ${CHANGE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND version = ?`;
+const INSERT_ACTION = `INSERT INTO actions (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
 const EVENT_COLUMNS = 'e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id';
 
 /** What a committed write hands to listeners. */
@@ -50,7 +44,7 @@ export class SqliteTables {
   }
 
   insertAction(action: Action): void {
-    this.statement(INSERT_ACTION).run(actionParams(action, 1));
+    this.statement(INSERT_ACTION).run(insertValues(action));
   }
 
   /** Decides and writes one step, compare-and-set on the row version read in this transaction. */
@@ -62,7 +56,7 @@ export class SqliteTables {
 
   write(row: ActionRow, current: Action, change: ActionChange, now: number, effects: StoreEffect[]): Action {
     const next = changedAction(current, change, now);
-    const written = this.statement(UPDATE_ACTION).run({ ...actionParams(next, row.version + 1), expected_version: row.version });
+    const written = this.statement(UPDATE_ACTION).run([...changeValues(next, row.version + 1), current.id, row.version]);
     if (written.changes !== 1) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
     if (change.event !== null) effects.push({ event: this.appendEvent(next, change.from, change.event.reason, change.event.actor) });
     return next;
