@@ -72,9 +72,9 @@ export function haltPause(action: Action): ActionChange | null {
   return { from: action.status, to: action.status, patch: { control: 'PAUSED', pausedByHalt: true }, event: null };
 }
 
-/** Unhalt resumes what the halt paused, and nothing paused one by one. */
+/** Unhalt resumes what the halt paused, and nothing paused one by one, nor anything that has ended since. */
 export function unhaltResume(action: Action): ActionChange | null {
-  if (action.control !== 'PAUSED' || !action.pausedByHalt) return null;
+  if (action.control !== 'PAUSED' || !action.pausedByHalt || isTerminal(action.status)) return null;
   return { from: action.status, to: action.status, patch: { control: 'NONE', pausedByHalt: false }, event: null };
 }
 

@@ -2,7 +2,7 @@ import type { JsonObject, NewAction } from './action.js';
 import type { ActionCatalog } from './catalog.js';
 import { ValidationError } from './errors.js';
 import type { RiskLevel } from './riskLevel.js';
-import { limitText, requireIntInRange, requireJsonWithin, requireText } from './validation.js';
+import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireText } from './validation.js';
 
 export interface ProposalInput {
   actionType: string;
@@ -33,9 +33,9 @@ export function validateProposal(
   catalog: ActionCatalog,
   limits: ProposalLimits,
 ): NewAction {
-  const actionType = requireText('action_type', input.actionType, 63);
-  const node = requireText('node', input.node);
-  const service = requireText('service', input.service);
+  const actionType = requireIntactIdentifier('action_type', requireText('action_type', input.actionType, 63));
+  const node = requireIntactIdentifier('node', requireText('node', input.node));
+  const service = requireIntactIdentifier('service', requireText('service', input.service));
   if (!Number.isFinite(input.confidence) || input.confidence < 0 || input.confidence > 1) {
     throw new ValidationError('confidence', `must be between 0 and 1, got ${input.confidence}`);
   }
@@ -44,8 +44,8 @@ export function validateProposal(
   const riskLevel = catalog.resolveRisk(actionType, input.riskLevel);
   return {
     proposedBy,
-    idempotencyKey: limitText('idempotency_key', input.idempotencyKey),
-    correlationId: limitText('correlation_id', input.correlationId),
+    idempotencyKey: requireIntactIdentifier('idempotency_key', limitText('idempotency_key', input.idempotencyKey)),
+    correlationId: requireIntactIdentifier('correlation_id', limitText('correlation_id', input.correlationId)),
     node,
     service,
     actionType,

@@ -38,6 +38,20 @@ export function limitText(field: string, value: string, max = 256): string {
   return value;
 }
 
+/**
+ * An identifying string (an idempotency key, a node, an executor id) as it was meant. A
+ * U+FFFD in one is the mark of text that was not well-formed when it was encoded (a lone
+ * surrogate, or bytes that are not UTF-8, replaced on the way): two different keys may
+ * have become the same one, so it is refused rather than matched.
+ */
+export function requireIntactIdentifier(field: string, value: string): string {
+  const at = value.indexOf('\uFFFD');
+  if (at !== -1) {
+    throw new ValidationError(field, `holds U+FFFD at index ${at}, the mark of text that was not well-formed Unicode when it was encoded; send the identifier as valid UTF-8`);
+  }
+  return value;
+}
+
 /** A repeated field of at most MAX_LIST_VALUES entries. */
 export function requireListWithin<T>(field: string, values: readonly T[]): readonly T[] {
   if (values.length > MAX_LIST_VALUES) throw new ValidationError(field, `at most ${MAX_LIST_VALUES} values, got ${values.length}`);

@@ -4,7 +4,7 @@ import type { ActionCatalog } from '../domain/catalog.js';
 import { NotFoundError } from '../domain/errors.js';
 import * as lifecycle from '../domain/lifecycle.js';
 import { validateProposal } from '../domain/proposal.js';
-import { limitText, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
+import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
 import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
@@ -99,7 +99,7 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
     }),
 
     execute: unary('Execute', async (req, ctx) => {
-      const executorId = requireText('executor_id', req.executorId);
+      const executorId = requireIntactIdentifier('executor_id', requireText('executor_id', req.executorId));
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
       const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };

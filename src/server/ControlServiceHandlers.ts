@@ -1,7 +1,7 @@
 import type { ControlHub } from '../control/ControlHub.js';
 import type { ActionControlMove } from '../domain/control.js';
 import { NotFoundError } from '../domain/errors.js';
-import { limitText, requireText, requireUuid } from '../domain/validation.js';
+import { limitText, requireIntactIdentifier, requireText, requireUuid } from '../domain/validation.js';
 import type { ControlServiceServer } from '../gen/actiongate/v1/control_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
@@ -80,9 +80,10 @@ export function createControlServiceHandlers(deps: ControlServiceDeps): ControlS
     }),
 
     ack: unary('Ack', async (req) => {
-      const executorId = requireText('executor_id', req.executorId);
+      const executorId = requireIntactIdentifier('executor_id', requireText('executor_id', req.executorId));
       const sequences = parseSequences('sequences', req.sequences);
-      return { recorded: await store.acknowledge(executorId, sequences) };
+      const { recorded, refused } = await store.acknowledge(executorId, sequences);
+      return { recorded, refused: refused.map((r) => ({ sequence: String(r.sequence), reason: r.reason })) };
     }),
   };
 }

@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { ControlHub } from '../control/ControlHub.js';
-import { ActionServiceService } from '../gen/actiongate/v1/action_service.js';
+import { ACTION_SERVICE_DEFINITION } from './depthLimitedDecoding.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
@@ -62,7 +62,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health());
   const stopCounting = countCommits(store, metrics);
   const env = { log, shutdown: shutdownController.signal, metrics };
-  server.addService(ActionServiceService, createActionServiceHandlers({ ...env, store, catalog, config }));
+  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config }));
   server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });

@@ -1,6 +1,7 @@
 import { status, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { callContext, type CallContext } from './callContext.js';
+import { refusalOf } from './depthLimitedDecoding.js';
 import { toServiceError } from './errorMapper.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
@@ -34,6 +35,8 @@ export function unaryHandler<Req, Res>(
     let response: Res | undefined;
     let error: Partial<ServiceError> | null = null;
     try {
+      const refused = refusalOf(call.request);
+      if (refused !== null) throw refused;
       response = await handle(call.request, context);
     } catch (err) {
       error = toServiceError(err, log, method);

@@ -3,7 +3,7 @@ import { actionRecord, withHistory, type Action, type ActionWithHistory, type Hi
 import type { ActionControlMove } from '../../domain/control.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import type { ActionFilter, ActionStore, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds } from '../ActionStore.js';
-import type { ControlSnapshot, SignalListener } from '../ControlStore.js';
+import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { uuidv7 } from '../uuidv7.js';
 import { actionFromRow, type ActionRow } from './actionRows.js';
 import * as control from './controlOperations.js';
@@ -196,7 +196,7 @@ export class SqliteActionStore implements ActionStore {
     return this.read(() => control.snapshot(this.tables, executorId));
   }
 
-  acknowledge(executorId: string, sequences: readonly number[]): Promise<number> {
+  acknowledge(executorId: string, sequences: readonly number[]): Promise<AckOutcome> {
     return this.committer.run(() => control.acknowledge(this.tables, executorId, sequences), ESSENTIAL);
   }
 

@@ -1,8 +1,7 @@
 import type { ActionWithHistory } from '../../domain/action.js';
 import { haltPause, planControl, requireHaltChange, unhaltResume, type ActionControlMove } from '../../domain/control.js';
 import type { Acknowledgement, ControlSignal, HaltState, SignalKind } from '../../domain/controlSignal.js';
-import { ValidationError } from '../../domain/errors.js';
-import type { ControlSnapshot } from '../ControlStore.js';
+import type { AckOutcome, ControlSnapshot } from '../ControlStore.js';
 import { actionFromRow, signalFromRow, type ActionRow, type SignalRow } from './actionRows.js';
 import type { SqliteTables, StoreEffect } from './SqliteTables.js';
 
@@ -83,30 +82,39 @@ export function unhalt(tables: SqliteTables, issuedBy: string, reason: string, e
 /** Read in one synchronous step, so no commit falls between the state and its high-water mark. */
 export function snapshot(tables: SqliteTables, executorId: string): ControlSnapshot {
   const rows = tables.statement(
-    `SELECT a.* FROM actions a WHERE a.lease_executor = ? AND (
+    `SELECT a.*, s.executor_id AS signal_executor FROM actions a LEFT JOIN control_signals s ON s.sequence = a.control_sequence
+     WHERE a.lease_executor = ? AND (
        a.status = 'RUNNING' OR (
          a.status = 'TERMINATED'
          AND EXISTS (SELECT 1 FROM control_signals s WHERE s.sequence = a.control_sequence AND s.executor_id = a.lease_executor)
          AND NOT EXISTS (SELECT 1 FROM control_acks k WHERE k.executor_id = a.lease_executor AND k.sequence = a.control_sequence)))
      ORDER BY a.id`,
-  ).all(executorId) as ActionRow[];
-  return { halt: tables.haltState(), actions: rows.map(actionFromRow), highWater: tables.lastSignalSequence() };
+  ).all(executorId) as (ActionRow & { signal_executor: string | null })[];
+  const actions = rows.map((row) => {
+    const action = actionFromRow(row);
+    const ours = row.signal_executor === null || row.signal_executor === executorId;
+    return ours ? action : { ...action, controlSequence: 0 };
+  });
+  return { halt: tables.haltState(), actions, highWater: tables.lastSignalSequence() };
 }
 
-export function acknowledge(tables: SqliteTables, executorId: string, sequences: readonly number[]): number {
+export function acknowledge(tables: SqliteTables, executorId: string, sequences: readonly number[]): AckOutcome {
   const now = tables.clock();
   let recorded = 0;
-  sequences.forEach((sequence, index) => {
+  const refused: { sequence: number; reason: string }[] = [];
+  for (const sequence of sequences) {
     const row = tables.statement('SELECT executor_id FROM control_signals WHERE sequence = ?').get(sequence) as
       | { executor_id: string | null }
       | undefined;
-    if (row === undefined) throw new ValidationError(`sequences[${index}]`, `no control signal has sequence ${sequence}`);
-    if (row.executor_id !== null && row.executor_id !== executorId) {
-      throw new ValidationError(`sequences[${index}]`, `signal ${sequence} was sent to executor ${row.executor_id}, not ${executorId}`);
+    if (row === undefined) {
+      refused.push({ sequence, reason: `no control signal has sequence ${sequence}` });
+    } else if (row.executor_id !== null && row.executor_id !== executorId) {
+      refused.push({ sequence, reason: `signal ${sequence} was sent to executor ${row.executor_id}, not ${executorId}` });
+    } else {
+      recorded += tables.statement('INSERT OR IGNORE INTO control_acks (executor_id, sequence, acked_at) VALUES (?, ?, ?)').run(executorId, sequence, now).changes;
     }
-    recorded += tables.statement('INSERT OR IGNORE INTO control_acks (executor_id, sequence, acked_at) VALUES (?, ?, ?)').run(executorId, sequence, now).changes;
-  });
-  return recorded;
+  }
+  return { recorded, refused };
 }
 
 export function signalsFor(tables: SqliteTables, actionId: string): ControlSignal[] {
