@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { pino } from 'pino';
+import { toServiceError } from '../../src/server/errorMapper.js';
 import { GroupCommitter } from '../../src/store/sqlite/GroupCommitter.js';
+import { StoreUnavailableError } from '../../src/store/storeErrors.js';
 import { DATABASE_FILE, openDatabase, WAL_FILE } from '../../src/store/sqlite/openDatabase.js';
 import { WalSync } from '../../src/store/sqlite/WalSync.js';
 
@@ -196,6 +200,16 @@ describe('GroupCommitter', () => {
     expect(values()).toEqual([1, 2]);
     expect(lost).toHaveLength(1);
     expect(lost[0]!.cause).toBe(diskError);
+    // Callers are told to go elsewhere or come back, not that the server has a bug.
+    expect(toServiceError(await later.catch((e: unknown) => e), pino({ level: 'silent' }), 'Test').code).toBe(status.UNAVAILABLE);
+  });
+
+  it('refuses work once closed with a status that says the store is unavailable', async () => {
+    const committer = new GroupCommitter<string>(db, () => {}, () => Promise.resolve());
+    await committer.close();
+    const err = await committer.run(insert(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(StoreUnavailableError);
+    expect(toServiceError(err, pino({ level: 'silent' }), 'Test').code).toBe(status.UNAVAILABLE);
   });
 
   it('waits, before any read, for what an earlier process committed but may not have synced', async () => {
