@@ -55,3 +55,13 @@ export class PreconditionError extends DomainError {
 export class ConflictError extends DomainError {
   override name = 'ConflictError';
 }
+
+/** The caller is known, and may not do this. */
+export class PermissionDeniedError extends DomainError {
+  override name = 'PermissionDeniedError';
+}
+
+/** What is being created exists already, and differs from what was asked for now. */
+export class AlreadyExistsError extends DomainError {
+  override name = 'AlreadyExistsError';
+}

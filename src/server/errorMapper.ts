@@ -1,11 +1,13 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import {
+  AlreadyExistsError,
   ConflictError,
   DomainError,
   IllegalTransitionError,
   LeaseLostError,
   NotFoundError,
+  PermissionDeniedError,
   PreconditionError,
   ValidationError,
 } from '../domain/errors.js';
@@ -27,6 +29,8 @@ function codeOf(err: DomainError): status {
   if (err instanceof NotFoundError) return status.NOT_FOUND;
   if (err instanceof IllegalTransitionError || err instanceof PreconditionError) return status.FAILED_PRECONDITION;
   if (err instanceof LeaseLostError || err instanceof ConflictError) return status.ABORTED;
+  if (err instanceof PermissionDeniedError) return status.PERMISSION_DENIED;
+  if (err instanceof AlreadyExistsError) return status.ALREADY_EXISTS;
   return status.INTERNAL;
 }
 

@@ -1,0 +1,62 @@
+import { PermissionDeniedError } from './errors.js';
+
+/** What a principal may do; each role adds RPCs to the reads every principal has. */
+export type Role = 'agent' | 'approver' | 'executor' | 'operator' | 'viewer' | 'admin';
+export const ROLES: readonly Role[] = ['agent', 'approver', 'executor', 'operator', 'viewer', 'admin'];
+
+/** Every RPC of actiongate.v1, by its name in the contract. */
+export type Rpc =
+  | 'Propose' | 'Approve' | 'Reject' | 'Execute' | 'Heartbeat' | 'Complete' | 'Fail' | 'GetAction' | 'ListActions' | 'WatchActions'
+  | 'Subscribe' | 'Pause' | 'Resume' | 'Terminate' | 'Halt' | 'Unhalt' | 'GetControlState' | 'Ack';
+
+/** The role each RPC needs; null for the reads open to every authenticated principal. admin may call everything. */
+export const REQUIRED_ROLE: Readonly<Record<Rpc, Role | null>> = {
+  Propose: 'agent',
+  Approve: 'approver',
+  Reject: 'approver',
+  Execute: 'executor',
+  Heartbeat: 'executor',
+  Complete: 'executor',
+  Fail: 'executor',
+  Subscribe: 'executor',
+  Ack: 'executor',
+  Pause: 'operator',
+  Resume: 'operator',
+  Terminate: 'operator',
+  Halt: 'operator',
+  Unhalt: 'operator',
+  GetAction: null,
+  ListActions: null,
+  WatchActions: null,
+  GetControlState: null,
+};
+
+/** Who is calling, as the credential says; never taken from a request field. */
+export interface Principal {
+  readonly name: string;
+  readonly roles: ReadonlySet<Role>;
+  /** The executor ids an executor may act as. */
+  readonly executorIds: readonly string[];
+}
+
+/** The one principal of a server running without an auth file: everyone, recorded as such. */
+export const ANONYMOUS: Principal = { name: 'anonymous', roles: new Set(['admin']), executorIds: [] };
+
+export function mayCall(principal: Principal, rpc: Rpc): boolean {
+  const needed = REQUIRED_ROLE[rpc];
+  return needed === null || principal.roles.has('admin') || principal.roles.has(needed);
+}
+
+/** Refuses an RPC outside the principal's roles, naming the role it needs. */
+export function requireRole(principal: Principal, rpc: Rpc): void {
+  if (mayCall(principal, rpc)) return;
+  throw new PermissionDeniedError(`${principal.name} may not call ${rpc}: it needs the ${REQUIRED_ROLE[rpc]} role (or admin)`);
+}
+
+/** An executor acts only as one of its own executor ids; admin (and open mode) may act as any. */
+export function requireExecutorId(principal: Principal, executorId: string): void {
+  if (principal.roles.has('admin') || principal.executorIds.includes(executorId)) return;
+  throw new PermissionDeniedError(
+    `${principal.name} may not act as executor ${executorId}; its executor ids are ${principal.executorIds.join(', ') || 'none'}`,
+  );
+}
