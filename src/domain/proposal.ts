@@ -1,6 +1,6 @@
-import type { JsonObject, NewAction } from './action.js';
+import type { Action, JsonObject, NewAction } from './action.js';
 import type { ActionCatalog } from './catalog.js';
-import { ValidationError } from './errors.js';
+import { AlreadyExistsError, ValidationError } from './errors.js';
 import type { RiskLevel } from './riskLevel.js';
 import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireText } from './validation.js';
 
@@ -59,4 +59,27 @@ export function validateProposal(
     expiresAt: now + (ttlSeconds === 0 ? limits.defaultPendingTtlSeconds : ttlSeconds) * 1000,
     maxAttempts: limits.maxAttempts,
   };
+}
+
+/** Key order aside, the same JSON document. */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const keysA = Object.keys(a);
+  const keysB = Object.keys(b);
+  return keysA.length === keysB.length && keysA.every((key) => sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]));
+}
+
+/**
+ * A repeated idempotency key replays the original action only when the request is
+ * the same one; a different request under a key already used is a mistake the
+ * proposer must hear about, not a silent replay of something else.
+ */
+export function requireSameProposal(original: Action, repeat: NewAction): void {
+  const differing = (['actionType', 'node', 'service', 'riskLevel'] as const).filter((field) => original[field] !== repeat[field]);
+  if (!sameJson(original.payload, repeat.payload)) differing.push('payload' as never);
+  if (differing.length === 0) return;
+  throw new AlreadyExistsError(
+    `idempotency key "${repeat.idempotencyKey}" was used for action ${original.id}, whose ${differing.join(', ')} differ from this request; use a new key for a new action`,
+  );
 }

@@ -1,3 +1,4 @@
+import type { Action } from './action.js';
 import { PermissionDeniedError } from './errors.js';
 
 /** What a principal may do; each role adds RPCs to the reads every principal has. */
@@ -59,4 +60,16 @@ export function requireExecutorId(principal: Principal, executorId: string): voi
   throw new PermissionDeniedError(
     `${principal.name} may not act as executor ${executorId}; its executor ids are ${principal.executorIds.join(', ') || 'none'}`,
   );
+}
+
+/**
+ * A lease id is the fence on Heartbeat, Complete and Fail; it must also be used by
+ * the executor it was granted to. A lease id that does not hold the action is left
+ * to the lifecycle to refuse (ABORTED, or an illegal move), which says nothing more.
+ */
+export function requireLeaseHolder(principal: Principal, action: Action, leaseId: string): void {
+  const lease = action.lease;
+  if (lease === null || lease.leaseId !== leaseId) return;
+  if (principal.roles.has('admin') || principal.executorIds.includes(lease.executorId)) return;
+  throw new PermissionDeniedError(`${principal.name} does not hold the lease on action ${action.id}; executor ${lease.executorId} does`);
 }

@@ -5,6 +5,7 @@ import { NotFoundError } from '../domain/errors.js';
 import * as lifecycle from '../domain/lifecycle.js';
 import { validateProposal } from '../domain/proposal.js';
 import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
+import { requireExecutorId, requireLeaseHolder, type Rpc } from '../domain/roles.js';
 import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
@@ -35,7 +36,7 @@ function claimStep(actor: string, executorId: string, ttlSeconds: number): lifec
 
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
   const { store, catalog, config, log } = deps;
-  const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
+  const unary = <Req, Res>(method: Rpc, handle: (request: Req, context: CallContext) => Promise<Res>) =>
     unaryHandler(method, deps, handle);
 
   const logTransition = (action: ActionWithHistory, principal: string): void => {
@@ -76,42 +77,43 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
           idempotencyKey: req.idempotencyKey,
           ttlSeconds: req.ttlSeconds,
         },
-        ctx.principal,
+        ctx.actor,
         Date.now(),
         catalog,
         config,
       );
       const { action, replayed } = await store.create(proposal);
-      if (!replayed) logTransition(action, ctx.principal);
+      if (!replayed) logTransition(action, ctx.actor);
       return { action: actionToProto(action), replayed };
     }),
 
     approve: unary('Approve', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const action = await decide(req.actionId, ctx.principal, (current, now, halt) => lifecycle.approve(current, ctx.principal, reason, halt, now));
+      const action = await decide(req.actionId, ctx.actor, (current, now, halt) => lifecycle.approve(current, ctx.actor, reason, halt, now));
       return { action: actionToProto(action) };
     }),
 
     reject: unary('Reject', async (req, ctx) => {
       const reason = requireText('reason', req.reason, 1024);
-      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.reject(current, ctx.principal, reason, now));
+      const action = await decide(req.actionId, ctx.actor, (current, now) => lifecycle.reject(current, ctx.actor, reason, now));
       return { action: actionToProto(action) };
     }),
 
     execute: unary('Execute', async (req, ctx) => {
       const executorId = requireIntactIdentifier('executor_id', requireText('executor_id', req.executorId));
+      requireExecutorId(ctx.principal, executorId);
       const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
       const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
       const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
-      const claim = claimStep(ctx.principal, executorId, ttlSeconds);
+      const claim = claimStep(ctx.actor, executorId, ttlSeconds);
       if (req.actionId !== '') {
-        const action = await decide(req.actionId, ctx.principal, claim);
+        const action = await decide(req.actionId, ctx.actor, claim);
         return executeResponse(action);
       }
       // Refuse at once while halted, rather than long-polling on something that cannot succeed.
       lifecycle.requireNotHalted(await store.haltState(), 'claiming an action');
       const action = await waitForClaim(store, () => store.claimNext(filter, claim), waitSeconds * 1000, ctx.signal);
-      if (action !== null) logTransition(action, ctx.principal);
+      if (action !== null) logTransition(action, ctx.actor);
       return executeResponse(action);
     }),
 
@@ -123,10 +125,14 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       if (acks.length > 0) {
         // Acknowledged first: a bad sequence refuses the whole call before the lease moves.
         const held = await store.getAction(requireUuid('action_id', req.actionId));
+        if (held !== null) requireLeaseHolder(ctx.principal, held, leaseId);
         if (held?.lease?.leaseId === leaseId) await store.acknowledge(held.lease.executorId, acks);
       }
       // The reply leaves the history out: a long action heartbeats many times, and its history does not change.
-      const { history: _history, ...action } = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.heartbeat(current, leaseId, ttlMs, now));
+      const { history: _history, ...action } = await decide(req.actionId, ctx.actor, (current, now) => {
+        requireLeaseHolder(ctx.principal, current, leaseId);
+        return lifecycle.heartbeat(current, leaseId, ttlMs, now);
+      });
       const lease = action.lease!;
       const halt = await store.haltState();
       return {
@@ -143,16 +149,20 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
       const leaseId = requireUuid('lease_id', req.leaseId);
       const result = (req.result ?? {}) as JsonObject;
       requireJsonWithin('result', result, config.maxPayloadBytes);
-      const action = await decide(req.actionId, ctx.principal, (current, now) => lifecycle.complete(current, leaseId, result, now, ctx.principal));
+      const action = await decide(req.actionId, ctx.actor, (current, now) => {
+        requireLeaseHolder(ctx.principal, current, leaseId);
+        return lifecycle.complete(current, leaseId, result, now, ctx.actor);
+      });
       return { action: actionToProto(action) };
     }),
 
     fail: unary('Fail', async (req, ctx) => {
       const leaseId = requireUuid('lease_id', req.leaseId);
       const error = requireText('error', req.error, 4096);
-      const action = await decide(req.actionId, ctx.principal, (current, now) =>
-        lifecycle.fail(current, leaseId, error, req.retryable, now, ctx.principal),
-      );
+      const action = await decide(req.actionId, ctx.actor, (current, now) => {
+        requireLeaseHolder(ctx.principal, current, leaseId);
+        return lifecycle.fail(current, leaseId, error, req.retryable, now, ctx.actor);
+      });
       return { action: actionToProto(action), willRetry: action.status === 'APPROVED' };
     }),
 

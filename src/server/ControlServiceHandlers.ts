@@ -2,6 +2,7 @@ import type { ControlHub } from '../control/ControlHub.js';
 import type { ActionControlMove } from '../domain/control.js';
 import { NotFoundError } from '../domain/errors.js';
 import { limitText, requireIntactIdentifier, requireText, requireUuid } from '../domain/validation.js';
+import { requireExecutorId, type Rpc } from '../domain/roles.js';
 import type { ControlServiceServer } from '../gen/actiongate/v1/control_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import type { CallContext } from './callContext.js';
@@ -22,36 +23,36 @@ interface ActionControlRequest {
 }
 
 export function createControlServiceHandlers(deps: ControlServiceDeps): ControlServiceServer {
-  const { store, hub, log, shutdown } = deps;
-  const unary = <Req, Res>(method: string, handle: (request: Req, context: CallContext) => Promise<Res>) =>
+  const { store, hub, log, streams } = deps;
+  const unary = <Req, Res>(method: Rpc, handle: (request: Req, context: CallContext) => Promise<Res>) =>
     unaryHandler(method, deps, handle);
 
-  const controlAction = (method: string, move: ActionControlMove) =>
+  const controlAction = (method: Rpc, move: ActionControlMove) =>
     unary(method, async (req: ActionControlRequest, ctx) => {
       const actionId = requireUuid('action_id', req.actionId);
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const { action, signal } = await store.control(actionId, move, ctx.principal, reason);
-      log.info({ actionId, signal: signal.signal, sequence: signal.sequence, executorId: signal.executorId, actor: ctx.principal }, 'control signal');
+      const { action, signal } = await store.control(actionId, move, ctx.actor, reason);
+      log.info({ actionId, signal: signal.signal, sequence: signal.sequence, executorId: signal.executorId, actor: ctx.actor }, 'control signal');
       return { action: actionToProto(action), signal: signalToProto(signal) };
     });
 
   return {
-    subscribe: subscribeHandler({ store, hub, log, shutdown }),
+    subscribe: subscribeHandler({ store, hub, log, streams }),
     pause: controlAction('Pause', 'pause'),
     resume: controlAction('Resume', 'resume'),
     terminate: controlAction('Terminate', 'terminate'),
 
     halt: unary('Halt', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const { halt, affected } = await store.halt(ctx.principal, reason, req.terminateRunning);
-      log.warn({ actor: ctx.principal, reason, terminateRunning: req.terminateRunning, affected: affected.length }, 'halted');
+      const { halt, affected } = await store.halt(ctx.actor, reason, req.terminateRunning);
+      log.warn({ actor: ctx.actor, reason, terminateRunning: req.terminateRunning, affected: affected.length }, 'halted');
       return { halt: haltToProto(halt), affectedActionIds: affected };
     }),
 
     unhalt: unary('Unhalt', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const { halt, resumed } = await store.unhalt(ctx.principal, reason);
-      log.warn({ actor: ctx.principal, reason, resumed: resumed.length }, 'unhalted');
+      const { halt, resumed } = await store.unhalt(ctx.actor, reason);
+      log.warn({ actor: ctx.actor, reason, resumed: resumed.length }, 'unhalted');
       return { halt: haltToProto(halt), resumedActionIds: resumed };
     }),
 
@@ -79,8 +80,9 @@ export function createControlServiceHandlers(deps: ControlServiceDeps): ControlS
       };
     }),
 
-    ack: unary('Ack', async (req) => {
+    ack: unary('Ack', async (req, ctx) => {
       const executorId = requireIntactIdentifier('executor_id', requireText('executor_id', req.executorId));
+      requireExecutorId(ctx.principal, executorId);
       const sequences = parseSequences('sequences', req.sequences);
       const { recorded, refused } = await store.acknowledge(executorId, sequences);
       return { recorded, refused: refused.map((r) => ({ sequence: String(r.sequence), reason: r.reason })) };

@@ -24,6 +24,8 @@ export interface ServerConfig {
   /** Disk held back in the data directory so the kill switch still writes when the disk fills; 0 turns it off. */
   readonly diskReserveBytes: number;
   readonly logLevel: string;
+  /** The principals file (YAML); null runs open, every caller `anonymous`, which is allowed on loopback only. */
+  readonly authFile: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -43,4 +45,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   controlBufferLimit: 1024,
   diskReserveBytes: 64 * 1024 * 1024,
   logLevel: 'info',
+  authFile: null,
 };

@@ -10,6 +10,7 @@ export class ServerMetrics {
   readonly controlSignals: Counter<'signal'>;
   readonly subscribers: Gauge;
   readonly diskFull: Gauge;
+  readonly authFailures: Counter<'reason'>;
   readonly diskReserve: Gauge;
 
   constructor(subscriberCount: () => number, storeHealth: () => StoreHealth) {
@@ -47,6 +48,12 @@ export class ServerMetrics {
       collect() {
         this.set(subscriberCount());
       },
+    });
+    this.authFailures = new Counter({
+      name: 'actiongate_auth_failures_total',
+      help: 'Calls refused as unauthenticated, by reason',
+      labelNames: ['reason'],
+      registers,
     });
     this.diskFull = new Gauge({
       name: 'actiongate_disk_full',

@@ -1,8 +1,13 @@
 import type { ServerSurfaceCall } from '@grpc/grpc-js/build/src/server-call.js';
+import type { Principal } from '../domain/roles.js';
+import type { Credentials } from './auth/Authenticator.js';
 
 /** Who made a call, and when the call stops mattering. */
 export interface CallContext {
-  readonly principal: string;
+  /** Who the credential says is calling. */
+  readonly principal: Principal;
+  /** The principal's name, as history records it. */
+  readonly actor: string;
   /** Aborts when the client cancels or the server shuts down. */
   readonly signal: AbortSignal;
 }
@@ -12,11 +17,19 @@ export interface DisposableCallContext extends CallContext {
   dispose(): void;
 }
 
-/** Until authentication arrives every caller is the same principal, recorded as such. */
-export const ANONYMOUS = 'anonymous';
+/** What a call presents to be authenticated: its bearer token and, under mutual TLS, its certificate. */
+export function credentialsOf(call: ServerSurfaceCall): Credentials {
+  const [authorization] = call.metadata.get('authorization');
+  const certificate = call.getAuthContext().sslPeerCertificate;
+  const cn = certificate?.subject?.CN;
+  return {
+    authorization: typeof authorization === 'string' ? authorization : null,
+    certificateCn: typeof cn === 'string' && cn !== '' ? cn : null,
+  };
+}
 
-export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): DisposableCallContext {
-  return new UnaryCallContext(call, shutdown);
+export function callContext(call: ServerSurfaceCall, principal: Principal, shutdown: AbortSignal): DisposableCallContext {
+  return new UnaryCallContext(call, principal, shutdown);
 }
 
 /**
@@ -24,14 +37,18 @@ export function callContext(call: ServerSurfaceCall, shutdown: AbortSignal): Dis
  * never wait, and a listener on the shared shutdown signal per call is not free.
  */
 class UnaryCallContext implements DisposableCallContext {
-  readonly principal = ANONYMOUS;
   private controller: AbortController | undefined;
   private readonly abort = (): void => this.controller?.abort();
 
   constructor(
     private readonly call: ServerSurfaceCall,
+    readonly principal: Principal,
     private readonly shutdown: AbortSignal,
   ) {}
+
+  get actor(): string {
+    return this.principal.name;
+  }
 
   get signal(): AbortSignal {
     if (this.controller === undefined) {

@@ -12,6 +12,7 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import { StoreFullError, StoreUnavailableError } from '../store/storeErrors.js';
+import { UnauthenticatedError } from './auth/UnauthenticatedError.js';
 
 /** An error already meant for the client, with its status code; thrown at the edge. */
 export class ServerError extends Error {
@@ -47,6 +48,7 @@ function serviceError(code: status, details: string, field?: string): Partial<Se
  */
 export function toServiceError(err: unknown, log: Logger, method: string): Partial<ServiceError> {
   if (err instanceof ServerError) return serviceError(err.code, err.details);
+  if (err instanceof UnauthenticatedError) return serviceError(status.UNAUTHENTICATED, err.message);
   if (err instanceof StoreFullError) return serviceError(status.RESOURCE_EXHAUSTED, err.message);
   if (err instanceof StoreUnavailableError) return serviceError(status.UNAVAILABLE, err.message);
   if (err instanceof DomainError) {

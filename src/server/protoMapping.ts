@@ -75,8 +75,12 @@ export function eventToProto(event: HistoryEvent): pb.HistoryEvent {
   };
 }
 
+/**
+ * The lease as anyone may read it: its executor, attempt and expiry. The lease id is the fence
+ * on Heartbeat, Complete and Fail, so only the ExecuteResponse of the claim that made it has it.
+ */
 export function leaseToProto(lease: Lease, attempt: number): pb.Lease {
-  return { leaseId: lease.leaseId, executorId: lease.executorId, leaseExpiresAt: new Date(lease.expiresAt), attempt };
+  return { leaseId: '', executorId: lease.executorId, leaseExpiresAt: new Date(lease.expiresAt), attempt };
 }
 
 function decisionsOf(history: readonly HistoryEvent[]): pb.Decision[] {

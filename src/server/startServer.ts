@@ -9,7 +9,10 @@ import type { ActionStore } from '../store/ActionStore.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
 import { CONTROL_SERVICE_DEFINITION } from './controlServiceDefinition.js';
+import { AuthState } from './auth/AuthState.js';
 import { LeaseSweeper } from './LeaseSweeper.js';
+import { OpenStreams } from './OpenStreams.js';
+import { reflectionAuth } from './reflectionAuth.js';
 import { addReflection } from './reflection.js';
 import { startSidePort, type RunningSidePort } from './httpSidePort.js';
 import type { ServerConfig } from './ServerConfig.js';
@@ -48,6 +51,13 @@ function tryShutdown(server: Server, graceMs: number): Promise<void> {
 
 /** Starts the gRPC server on `config.listen` over an opened store; the server owns the store from here on. */
 export async function startServer(config: ServerConfig, store: ActionStore, log: Logger): Promise<RunningServer> {
+  let auth: AuthState;
+  try {
+    auth = AuthState.open(config.authFile, log);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const shutdownController = new AbortController();
   // Every open stream and long poll listens to it: thousands of listeners are expected, not a leak.
   setMaxListeners(0, shutdownController.signal);
@@ -55,13 +65,15 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     'grpc.max_receive_message_length': 4 * 1024 * 1024,
     // channelz is not served here, and its per-call bookkeeping is a visible share of a Propose.
     'grpc.enable_channelz': 0,
+    interceptors: [reflectionAuth(auth)],
   });
   const catalog = new ActionCatalog(config.actionTypes);
   const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
   const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health());
   const stopCounting = countCommits(store, metrics);
-  const env = { log, shutdown: shutdownController.signal, metrics };
+  const streamEnv = { log, shutdown: shutdownController.signal, metrics, auth };
+  const env = { ...streamEnv, streams: new OpenStreams(streamEnv) };
   server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config }));
   server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
 
@@ -94,6 +106,8 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     }
   }
   sweeper.start();
+  auth.start();
+  if (auth.open) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
   log.info({ address, httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
 
   let stopping: Promise<void> | undefined;
@@ -104,6 +118,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       // Streams and long polls end first so tryShutdown only waits for short calls.
       shutdownController.abort();
       hub.stop();
+      auth.stop();
       await tryShutdown(server, config.shutdownGraceMs);
       await sweeper.stop();
       await sidePort?.close();

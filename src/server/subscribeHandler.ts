@@ -4,19 +4,20 @@ import type { ControlHub } from '../control/ControlHub.js';
 import { SubscriptionOverflowError } from '../control/Subscription.js';
 import { snapshotSignalFor } from '../domain/control.js';
 import type { ControlSignal } from '../domain/controlSignal.js';
-import { requireText } from '../domain/validation.js';
+import { requireExecutorId } from '../domain/roles.js';
+import { requireIntactIdentifier, requireText } from '../domain/validation.js';
 import type { SubscribeRequest, SubscribeResponse } from '../gen/actiongate/v1/control_service.js';
 import type { ControlStore } from '../store/ControlStore.js';
-import { callContext } from './callContext.js';
 import { liveSignalBytes, signalToProto } from './controlMapping.js';
 import { ServerError, toServiceError } from './errorMapper.js';
+import type { OpenStream, OpenStreams } from './OpenStreams.js';
 import { writeWithBackpressure } from './streamWriter.js';
 
 export interface SubscribeDeps {
   readonly store: ControlStore;
   readonly hub: ControlHub;
   readonly log: Logger;
-  readonly shutdown: AbortSignal;
+  readonly streams: OpenStreams;
 }
 
 /** The snapshot a (re)subscribing executor starts from: its actions, the halt state, then the marker. */
@@ -41,17 +42,19 @@ async function snapshotSignals(store: ControlStore, executorId: string): Promise
 }
 
 export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall<SubscribeRequest, SubscribeResponse> {
-  const { store, hub, log, shutdown } = deps;
+  const { store, hub, log, streams } = deps;
   return (call) => {
-    const context = callContext(call, shutdown);
-    const signal = context.signal;
     let executorId: string;
+    let stream: OpenStream;
     try {
-      executorId = requireText('executor_id', call.request.executorId);
+      const requested = requireIntactIdentifier('executor_id', requireText('executor_id', call.request.executorId));
+      stream = streams.open(call, 'Subscribe', (principal) => requireExecutorId(principal, requested));
+      executorId = requested;
     } catch (err) {
       call.emit('error', toServiceError(err, log, 'Subscribe'));
       return;
     }
+    const signal = stream.context.signal;
     const subscription = hub.subscribe(executorId);
     const streamLog = log.child({ executorId });
     const run = async (): Promise<void> => {
@@ -81,7 +84,7 @@ export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall
     };
     run()
       .then(
-        () => call.end(),
+        () => (stream.revokedBy === null ? call.end() : call.emit('error', toServiceError(stream.revokedBy, log, 'Subscribe'))),
         (err: unknown) => {
           if (err instanceof SubscriptionOverflowError) {
             streamLog.warn('control stream fell behind; closing it so the executor resubscribes');
@@ -93,7 +96,7 @@ export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall
       )
       .finally(() => {
         subscription.close();
-        context.dispose();
+        stream.close();
       });
   };
 }

@@ -1,8 +1,12 @@
 import { status, type handleUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { requireRole, type Rpc } from '../domain/roles.js';
+import type { AuthState } from './auth/AuthState.js';
+import { authenticateCall } from './authenticateCall.js';
 import { callContext, type CallContext } from './callContext.js';
 import { refusalOf } from './depthLimitedDecoding.js';
 import { toServiceError } from './errorMapper.js';
+import type { OpenStreams } from './OpenStreams.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
 /** What every handler needs from the server around it. */
@@ -11,11 +15,18 @@ export interface HandlerEnv {
   /** Aborts when the server starts shutting down. */
   readonly shutdown: AbortSignal;
   readonly metrics: ServerMetrics;
+  readonly auth: AuthState;
+  /** Streams check their credential again whenever the auth file changes. */
+  readonly streams: OpenStreams;
 }
 
-/** Adapts a promise-returning handler to grpc-js, with every failure going through the one error mapper. */
+/**
+ * Adapts a promise-returning handler to grpc-js: the caller is authenticated and
+ * its role checked before the handler runs, and every failure goes through the
+ * one error mapper.
+ */
 export function unaryHandler<Req, Res>(
-  method: string,
+  method: Rpc,
   env: HandlerEnv,
   handle: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
@@ -30,19 +41,24 @@ export function unaryHandler<Req, Res>(
   };
   return async (call, callback) => {
     const stopTimer = timer.startTimer();
-    const context = callContext(call, shutdown);
     let code = status.OK;
     let response: Res | undefined;
     let error: Partial<ServiceError> | null = null;
     try {
+      const principal = authenticateCall(call, method, env);
+      requireRole(principal, method);
       const refused = refusalOf(call.request);
       if (refused !== null) throw refused;
-      response = await handle(call.request, context);
+      const context = callContext(call, principal, shutdown);
+      try {
+        response = await handle(call.request, context);
+      } finally {
+        context.dispose();
+      }
     } catch (err) {
       error = toServiceError(err, log, method);
       code = error.code ?? status.UNKNOWN;
     }
-    context.dispose();
     countAnswer(code);
     stopTimer();
     callback(error, response);

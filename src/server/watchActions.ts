@@ -4,8 +4,8 @@ import { limitText } from '../domain/validation.js';
 import type { WatchActionsRequest, WatchActionsResponse } from '../gen/actiongate/v1/action_service.js';
 import { eventMatches, type ActionFilter, type ActionStore } from '../store/ActionStore.js';
 import type { Logger } from 'pino';
-import { callContext } from './callContext.js';
 import { ServerError, toServiceError } from './errorMapper.js';
+import type { OpenStream, OpenStreams } from './OpenStreams.js';
 import { eventToProto, statusesFromProto } from './protoMapping.js';
 import { parseSequence } from './sequences.js';
 import { abortableWait } from '../shared/abortableWait.js';
@@ -23,14 +23,20 @@ export const WATCH_BUFFER_LIMIT = 10_000;
 export interface WatchDeps {
   readonly store: ActionStore;
   readonly log: Logger;
-  readonly shutdown: AbortSignal;
+  readonly streams: OpenStreams;
 }
 
 export function watchActionsHandler(deps: WatchDeps): handleServerStreamingCall<WatchActionsRequest, WatchActionsResponse> {
-  const { store, log, shutdown } = deps;
+  const { store, log, streams } = deps;
   return (call) => {
-    const context = callContext(call, shutdown);
-    const signal = context.signal;
+    let stream: OpenStream;
+    try {
+      stream = streams.open(call, 'WatchActions');
+    } catch (err) {
+      call.emit('error', toServiceError(err, log, 'WatchActions'));
+      return;
+    }
+    const signal = stream.context.signal;
     let unsubscribe = (): void => {};
     const run = async (): Promise<void> => {
       const req = call.request;
@@ -79,11 +85,11 @@ export function watchActionsHandler(deps: WatchDeps): handleServerStreamingCall<
       }
     };
     run().then(
-      () => call.end(),
+      () => (stream.revokedBy === null ? call.end() : call.emit('error', toServiceError(stream.revokedBy, log, 'WatchActions'))),
       (err: unknown) => call.emit('error', toServiceError(err, log, 'WatchActions')),
     ).finally(() => {
       unsubscribe();
-      context.dispose();
+      stream.close();
     });
   };
 }

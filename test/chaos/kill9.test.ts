@@ -69,7 +69,7 @@ function expectConsistent(action: Action): void {
   }
   expect(history.at(-1)!.to, label).toBe(action.status);
   expect(history.map((e) => e.to), label).toEqual(ORDER.slice(0, ORDER.indexOf(action.status) + 1));
-  if (action.status === S.ACTION_STATUS_RUNNING) expect(action.lease?.leaseId, label).toBeTruthy();
+  if (action.status === S.ACTION_STATUS_RUNNING) expect(action.lease?.executorId, label).toBeTruthy();
   if (action.status === S.ACTION_STATUS_COMPLETED) expect(action.result, label).toHaveProperty('writer');
 }
 

@@ -39,12 +39,12 @@ describe('concurrent executors', () => {
 
     const claims = await Promise.all(
       clients.map(async (client, index) => {
-        const mine: { actionId: string; leaseId: string; attempt: number }[] = [];
+        const mine: { actionId: string; leaseId: string; attempt: number; executorId: string }[] = [];
         for (;;) {
           const claimed = await client.execute({ executorId: `executor-${index}`, nodes: [node] });
           if (claimed.action === undefined) return mine;
           expect(claimed.action.status).toBe(ActionStatus.ACTION_STATUS_RUNNING);
-          mine.push({ actionId: claimed.action.actionId, leaseId: claimed.leaseId, attempt: claimed.attempt });
+          mine.push({ actionId: claimed.action.actionId, leaseId: claimed.leaseId, attempt: claimed.attempt, executorId: `executor-${index}` });
         }
       }),
     );
@@ -58,16 +58,19 @@ describe('concurrent executors', () => {
     // More than one executor got work: the race really happened.
     expect(claims.filter((mine) => mine.length > 0).length).toBeGreaterThan(1);
 
-    // The store agrees: every action RUNNING once, under the lease its executor was given.
+    // The store agrees: every action RUNNING once, held by the executor that claimed it (lease ids are never read back).
     const running = new Map<string, string>();
     let pageToken = '';
     do {
       const page = await t.actions.listActions({ node, statuses: [ActionStatus.ACTION_STATUS_RUNNING], pageSize: 500, pageToken });
-      for (const a of page.actions) running.set(a.actionId, a.lease!.leaseId);
+      for (const a of page.actions) {
+        expect(a.lease?.leaseId).toBe('');
+        running.set(a.actionId, a.lease!.executorId);
+      }
       pageToken = page.nextPageToken;
     } while (pageToken !== '');
     expect(running.size).toBe(ACTIONS);
-    for (const c of all) expect(running.get(c.actionId)).toBe(c.leaseId);
+    for (const c of all) expect(running.get(c.actionId)).toBe(c.executorId);
     const sample = await getAction(t.actions, claimedIds[ACTIONS - 1]!);
     expect(sample.history.filter((e) => e.to === ActionStatus.ACTION_STATUS_RUNNING)).toHaveLength(1);
     expect((await getAction(t.actions, decoy)).status).toBe(ActionStatus.ACTION_STATUS_APPROVED);
@@ -89,7 +92,9 @@ describe('concurrent executors', () => {
       expect(err.details).toContain('RUNNING');
       const winner = (won[0] as PromiseFulfilledResult<Awaited<ReturnType<ActionClient['execute']>>>).value;
       const stored = await getAction(t.actions, action.actionId);
-      expect(stored.lease?.leaseId).toBe(winner.leaseId);
+      expect(stored.lease?.executorId).toBe(winner.action?.lease?.executorId);
+      // The winner's lease is the one that holds: only it can complete the action.
+      await t.actions.complete({ actionId: action.actionId, leaseId: winner.leaseId });
       expect(stored.attempt).toBe(1);
       expect(stored.history.filter((e) => e.to === ActionStatus.ACTION_STATUS_RUNNING)).toHaveLength(1);
     }

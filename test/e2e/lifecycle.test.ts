@@ -48,7 +48,8 @@ describe('the action lifecycle end to end', () => {
     expect(claimed.attempt).toBe(1);
     expect(claimed.leaseId).toMatch(/^[0-9a-f-]{36}$/);
     expect(claimed.leaseExpiresAt!.getTime()).toBeGreaterThan(claimed.action!.updatedAt!.getTime());
-    expect(claimed.action?.lease).toMatchObject({ leaseId: claimed.leaseId, executorId: 'worker-1', attempt: 1 });
+    // The lease id is the executor's alone: the action read back names the executor, never the id.
+    expect(claimed.action?.lease).toMatchObject({ leaseId: '', executorId: 'worker-1', attempt: 1 });
 
     const beat = await t.actions.heartbeat({ actionId: id, leaseId: claimed.leaseId });
     expect(beat.leaseExpiresAt!.getTime()).toBeGreaterThanOrEqual(claimed.leaseExpiresAt!.getTime());
@@ -117,14 +118,14 @@ describe('the action lifecycle end to end', () => {
     const key = `key-${randomUUID()}`;
     const first = await t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 1 } });
     expect(first.replayed).toBe(false);
-    const again = await t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 2 } });
+    const again = await t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 1 } });
     expect(again.replayed).toBe(true);
     expect(again.action?.actionId).toBe(first.action?.actionId);
     expect(again.action?.payload).toEqual({ n: 1 });
     expect(again.action?.idempotencyKey).toBe(key);
     // Concurrent repeats land in one group commit; still one action.
     const racing = await Promise.all(
-      Array.from({ length: 10 }, () => t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key })),
+      Array.from({ length: 10 }, () => t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 1 } })),
     );
     expect(new Set(racing.map((r) => r.action?.actionId))).toEqual(new Set([first.action!.actionId]));
     expect(racing.every((r) => r.replayed)).toBe(true);
@@ -132,6 +133,20 @@ describe('the action lifecycle end to end', () => {
     expect(listed.actions.map((a) => a.actionId)).toEqual([first.action!.actionId]);
     const history = (await getAction(t.actions, first.action!.actionId)).history;
     expect(history).toHaveLength(1);
+  });
+
+  it('refuses a repeated idempotency key on a different request with ALREADY_EXISTS naming the original', async () => {
+    const node = uniqueNode();
+    const key = `key-${randomUUID()}`;
+    const first = await t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 1 } });
+    const id = first.action!.actionId;
+    await expectGrpcError(t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 2 } }), status.ALREADY_EXISTS, id, 'payload');
+    await expectGrpcError(t.actions.propose({ actionType: 'collect_diagnostics', node, service: 'api', idempotencyKey: key, payload: { n: 1 } }), status.ALREADY_EXISTS, id, 'actionType');
+    await expectGrpcError(t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'web', idempotencyKey: key, payload: { n: 1 } }), status.ALREADY_EXISTS, id, 'service');
+    // Key order in the payload does not make it another request.
+    const same = await t.actions.propose({ actionType: 'rerun_healthcheck', node, service: 'api', idempotencyKey: key, payload: { n: 1 } });
+    expect(same).toMatchObject({ replayed: true, action: { actionId: id } });
+    expect((await t.actions.listActions({ node })).actions).toHaveLength(1);
   });
 
   it('replays the original even after it moved on, and a new key makes a new action', async () => {

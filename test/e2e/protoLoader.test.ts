@@ -197,7 +197,8 @@ describe('a client built from the .proto files with @grpc/proto-loader', () => {
       actions, 'Execute', { executor_id: 'loader-exec', action_id: id, lease_ttl_seconds: 60 },
     );
     expect(claimed.action.status).toBe('ACTION_STATUS_RUNNING');
-    expect(claimed.action.lease).toMatchObject({ lease_id: claimed.lease_id, executor_id: 'loader-exec', attempt: 1 });
+    expect(claimed.lease_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claimed.action.lease).toMatchObject({ lease_id: '', executor_id: 'loader-exec', attempt: 1 });
     expect(claimed.attempt).toBe(1);
     expect(typeof claimed.lease_expires_at.seconds).toBe('string');
 

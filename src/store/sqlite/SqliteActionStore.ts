@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
 import type { ActionControlMove } from '../../domain/control.js';
+import { requireSameProposal } from '../../domain/proposal.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import type { ActionFilter, ActionStore, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds } from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
@@ -91,7 +92,11 @@ export class SqliteActionStore implements ActionStore {
       if (input.idempotencyKey !== '') {
         const existing = tables.statement('SELECT * FROM actions WHERE proposed_by = ? AND idempotency_key = ?')
           .get(input.proposedBy, input.idempotencyKey) as ActionRow | undefined;
-        if (existing !== undefined) return { action: tables.withHistory(actionFromRow(existing)), replayed: true };
+        if (existing !== undefined) {
+          const original = actionFromRow(existing);
+          requireSameProposal(original, input);
+          return { action: tables.withHistory(original), replayed: true };
+        }
       }
       const now = tables.clock();
       const action = actionRecord(input, {
