@@ -7,7 +7,7 @@ import { tempDataDir } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 import { rmSync } from 'node:fs';
 
-describe('actiongate serve --keepalive-time-ms --keepalive-timeout-ms', () => {
+describe('a frozen subscriber leaves subscribed_executors (actiongate serve --keepalive-time-ms --keepalive-timeout-ms)', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
