@@ -37,10 +37,12 @@ export async function executorCommand(argv: readonly string[], env: NodeJS.Proce
     const handlers = buildHandlers(readHandlers(config.handlersFile));
     const actionTypes = resolveActionTypes(config.actionTypes, handlers.keys());
     log.level = config.logLevel;
-    actions = new ActionClient(config.server);
-    control = new ControlClient(config.server);
+    const clientOptions = { keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs };
+    actions = new ActionClient(config.server, clientOptions);
+    control = new ControlClient(config.server, clientOptions);
     const subscriber = new ControlSubscriber(control, config.executorId, {
       onError: (err) => log.warn({ err, executorId: config.executorId }, 'acknowledging control signals failed'),
+      disconnectGraceMs: config.disconnectGraceMs ?? undefined,
     });
     executor = new Executor({ actions, subscriber, handlers, actionTypes, config, log });
   } catch (err) {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
 import { DEFAULT_CONFIG, type ServerConfig } from '../server/ServerConfig.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { parseLogLevel } from '../shared/logLevels.js';
@@ -13,9 +14,10 @@ export interface ServeOptions {
   readonly catalogFile: string | null;
 }
 
-function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
-  return raw === undefined ? fallback : parseWholeNumber(name, raw, min);
+function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1, max?: number): number {
+  return raw === undefined ? fallback : parseWholeNumber(name, raw, min, max);
 }
+
 
 /**
  * The `serve` command's settings from its arguments and environment, validated,
@@ -36,6 +38,8 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'sweep-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'disk-reserve': { type: 'string' },
+      'keepalive-time-ms': { type: 'string' },
+      'keepalive-timeout-ms': { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -54,6 +58,8 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       maxPayloadBytes: positiveInt('--max-payload-bytes', values['max-payload-bytes'], DEFAULT_CONFIG.maxPayloadBytes),
       sweepIntervalMs: positiveInt('--sweep-interval-ms', values['sweep-interval-ms'], DEFAULT_CONFIG.sweepIntervalMs, 10),
       diskReserveBytes: positiveInt('--disk-reserve', values['disk-reserve'] ?? env.ACTIONGATE_DISK_RESERVE, DEFAULT_CONFIG.diskReserveBytes, 0),
+      keepaliveTimeMs: positiveInt('--keepalive-time-ms', values['keepalive-time-ms'], DEFAULT_CONFIG.keepaliveTimeMs, 0, MAX_KEEPALIVE_MS),
+      keepaliveTimeoutMs: positiveInt('--keepalive-timeout-ms', values['keepalive-timeout-ms'], DEFAULT_CONFIG.keepaliveTimeoutMs, 1, MAX_KEEPALIVE_MS),
       logLevel,
     },
   };

@@ -2,6 +2,7 @@ import { executorCommand } from './executorCommand.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
+import { watchCommand } from './watchCommand.js';
 
 const USAGE = `usage: actiongate <command> [options]
 
@@ -16,6 +17,8 @@ commands:
              --disk-reserve BYTES    disk held back so the kill switch still writes on a full disk
                                      (default 67108864, 0 turns it off, env ACTIONGATE_DISK_RESERVE)
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
+             --keepalive-time-ms N   ping each connection this often (default 10000, 0 turns pings off)
+             --keepalive-timeout-ms N  drop a connection whose ping goes unanswered this long (default 5000)
              --log-level LEVEL       (default info)
   executor   claim approved actions and run them, obeying the kill switch
              --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
@@ -29,6 +32,10 @@ commands:
              --concurrency N         actions run at once (default 1)
              --poll-wait-seconds N   Execute long-poll wait (default 20)
              --shutdown-grace-seconds N  on SIGTERM/SIGINT, time to finish before aborting (default 30)
+             --keepalive-time-ms N   ping the server this often (default 10000, 0 turns pings off)
+             --keepalive-timeout-ms N  reconnect when a ping goes unanswered this long (default 5000)
+             --disconnect-grace-ms N  control stream down this long: running actions hold at their
+                                     next checkpoint until it is back (default: a third of the lease)
              --log-level LEVEL       (default info)
 
 operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):
@@ -39,6 +46,10 @@ operator commands (each prints the response as JSON; --server HOST:PORT, env ACT
   pause ID [--reason R]            resume ID [--reason R]        terminate ID [--reason R]
   halt [--reason R] [--terminate-running]                        unhalt [--reason R]
   control-state [ID]
+  watch [--status S ...] [--type T] [--node N] [--service S] [--after-sequence N]
+        [--keepalive-time-ms N] [--keepalive-timeout-ms N]
+        history events as JSON lines, one per event, until interrupted; a broken stream is
+        reopened with backoff after the last sequence printed
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -49,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'executor':
       return executorCommand(rest, process.env);
+    case 'watch':
+      return watchCommand(rest, process.env);
     case undefined:
     case 'help':
     case '--help':

@@ -15,7 +15,8 @@ export class ActionTerminatedError extends Error {
 
 /**
  * The kill switch as running code sees it. `checkpoint()` resolves while the
- * action may run, waits while it is paused, and rejects once it is terminated;
+ * action may run, waits while it is paused or cut off from the control stream
+ * (DISCONNECTED), and rejects once it is terminated;
  * `signal` aborts on terminate so child processes and fetches are cancelled.
  * The state comes from a BehaviorSubject-backed stream that replays its current
  * value on subscribe, so a change between reading the state and waiting for
@@ -53,7 +54,7 @@ export class ActionGuard {
 
   /** Resolves when the action may run; rejects with ActionTerminatedError, or the caller's abort reason. */
   async checkpoint(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const state = await waitForValue(this.state$, (s) => s !== 'PAUSED', options.signal);
+    const state = await waitForValue(this.state$, (s) => s === 'RUNNING' || s === 'TERMINATED', options.signal);
     if (state === 'TERMINATED') throw new ActionTerminatedError(this.actionId, this.reasonOf());
   }
 

@@ -1,12 +1,12 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, of, startWith, Subject, switchMap, timer, type Observable } from 'rxjs';
 import { ActionGuard } from './ActionGuard.js';
 import { sleep } from '../shared/abortableWait.js';
 import { waitForValue } from '../shared/waitForValue.js';
 import { backoffDelay, DEFAULT_BACKOFF, RETRYABLE_STATUSES, type BackoffPolicy } from './backoff.js';
 import { clientSignalFromProto, type ClientSignal } from './ClientSignal.js';
 import type { ControlClient, SubscribeResponse } from './ControlClient.js';
-import { LocalControlState } from './LocalControlState.js';
+import { LocalControlState, type RunState } from './LocalControlState.js';
 
 /** Acks of HALT and UNHALT wait 50 ms plus up to 450 ms of jitter; per-action acks go at once. */
 const FLEET_ACK_MIN_DELAY_MS = 50;
@@ -22,6 +22,18 @@ export interface ControlSubscriberOptions {
   /** Acknowledge applied signals with ControlService.Ack (default true). */
   readonly acknowledge?: boolean;
   readonly onError?: (err: unknown) => void;
+  /**
+   * How long the stream may be down before the guards of running actions
+   * report DISCONNECTED and hold their work at its next checkpoint. Unset,
+   * a bare `guard()` never holds for it, and a ClaimedAction uses one
+   * heartbeat interval (a third of its lease).
+   */
+  readonly disconnectGraceMs?: number;
+}
+
+export interface GuardOptions {
+  /** Overrides the subscriber's `disconnectGraceMs` for this guard. */
+  readonly disconnectGraceMs?: number;
 }
 
 /**
@@ -43,12 +55,25 @@ export class ControlSubscriber {
   private pendingAcks = new Set<string>();
   private ackTimer: NodeJS.Timeout | undefined;
   private readonly acksInFlight = new Set<Promise<unknown>>();
+  /** performance.now() when the stream stopped being live (or this subscriber was made); null while live. */
+  private readonly downSince$ = new BehaviorSubject<number | null>(performance.now());
 
   constructor(
     private readonly client: ControlClient,
     readonly executorId: string,
     private readonly options: ControlSubscriberOptions = {},
-  ) {}
+  ) {
+    // A monotonic clock: a wall-clock step must neither lift nor hasten a hold.
+    this.connection$.subscribe((state) => {
+      const live = state === 'live';
+      if (live && this.downSince$.value !== null) this.downSince$.next(null);
+      else if (!live && this.downSince$.value === null) this.downSince$.next(performance.now());
+    });
+  }
+
+  get disconnectGraceMs(): number | undefined {
+    return this.options.disconnectGraceMs;
+  }
 
   start(): void {
     this.loop ??= this.run();
@@ -76,9 +101,33 @@ export class ControlSubscriber {
     if (state !== 'live') throw new Error(`control subscriber is ${state}`);
   }
 
-  /** A guard for an action this executor holds. */
-  guard(actionId: string): ActionGuard {
-    return new ActionGuard(actionId, this.state.runState$(actionId), () => this.state.hold$(actionId).value.reason || this.state.halt$.value.reason);
+  /**
+   * true once the stream has not been live for `graceMs` in a row, false again
+   * as soon as it is live, which it is only after its snapshot was applied.
+   * Replays the current value on subscribe.
+   */
+  lostFor$(graceMs: number): Observable<boolean> {
+    return this.downSince$.pipe(
+      switchMap((since) => {
+        if (since === null) return of(false);
+        const left = since + graceMs - performance.now();
+        return left <= 0 ? of(true) : timer(left).pipe(map(() => true), startWith(false));
+      }),
+      distinctUntilChanged(),
+    );
+  }
+
+  /** A guard for an action this executor holds; with a disconnect grace it also holds the work while the stream is lost. */
+  guard(actionId: string, options: GuardOptions = {}): ActionGuard {
+    const graceMs = options.disconnectGraceMs ?? this.options.disconnectGraceMs;
+    const run$ = this.state.runState$(actionId);
+    const state$ = graceMs === undefined
+      ? run$
+      : combineLatest([run$, this.lostFor$(graceMs)]).pipe(
+        map(([run, lost]): RunState => (lost && run !== 'TERMINATED' ? 'DISCONNECTED' : run)),
+        distinctUntilChanged(),
+      );
+    return new ActionGuard(actionId, state$, () => this.state.hold$(actionId).value.reason || this.state.halt$.value.reason);
   }
 
   private async run(): Promise<void> {

@@ -1,8 +1,14 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
 import type { ClientSignal } from './ClientSignal.js';
 
-/** What an action may do now, as far as this executor knows. */
-export type RunState = 'RUNNING' | 'PAUSED' | 'TERMINATED';
+/**
+ * What an action may do now, as far as this executor knows. DISCONNECTED is
+ * never set by a signal: an ActionGuard reports it while the control stream
+ * has been down for longer than its grace, when a pause or terminate might
+ * be on its way unheard; work holds at its checkpoints until the stream is
+ * live again and its snapshot has been read.
+ */
+export type RunState = 'RUNNING' | 'PAUSED' | 'DISCONNECTED' | 'TERMINATED';
 
 export interface ActionHold {
   readonly control: 'NONE' | 'PAUSED' | 'TERMINATED';

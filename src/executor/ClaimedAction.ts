@@ -29,6 +29,14 @@ export interface ClaimedActionOptions {
   readonly log?: ExecutorLog;
   /** Called once the action is released. */
   readonly onRelease?: () => void;
+  /**
+   * How long the control stream may be down before the work holds at its next
+   * checkpoint (until the stream is live again, its snapshot read). Default:
+   * the subscriber's `disconnectGraceMs`, else one heartbeat interval (a third
+   * of the lease), so a terminate unheard on a lost stream stops the work no
+   * later than a heartbeat would have told it.
+   */
+  readonly disconnectGraceMs?: number;
 }
 
 export interface RunOptions {
@@ -54,7 +62,10 @@ function leaseTtlMsOf(claim: ExecuteResponse): number {
  * An action this executor holds under a lease. From the moment it exists it
  * heartbeats the lease (every third of its time to live) and follows the kill
  * switch through an ActionGuard, so work longer than the lease keeps it and a
- * terminate or a lost lease aborts `signal`. `run` does the whole job: the
+ * terminate or a lost lease aborts `signal`. Fail-safe: while the control
+ * stream is lost for longer than the grace the work holds at its checkpoints,
+ * and a lease that lapses on the local clock aborts `signal` without waiting
+ * to hear from the server. `run` does the whole job: the
  * handler under the guard, then Complete or Fail, then `release`. Call
  * `release` yourself only if you report the outcome some other way.
  */
@@ -77,11 +88,15 @@ export class ClaimedAction {
     this.attempt = claim.attempt;
     const actionId = claim.action.actionId;
     this.log = (options.log ?? SILENT_LOG).child({ actionId });
-    this.guard = options.subscriber.guard(actionId);
-    this.watch = this.guard.state$.pipe(skip(1)).subscribe((state) => this.log.info({ controlState: state }, 'control state changed'));
-    this.keeper = new LeaseKeeper({
-      actions: options.actions, state: options.subscriber.state, actionId, leaseId: claim.leaseId, leaseTtlMs: leaseTtlMsOf(claim), log: this.log,
+    const leaseTtlMs = leaseTtlMsOf(claim);
+    const { subscriber } = options;
+    const disconnectGraceMs = options.disconnectGraceMs ?? subscriber.disconnectGraceMs ?? LeaseKeeper.heartbeatIntervalMs(leaseTtlMs);
+    this.guard = subscriber.guard(actionId, { disconnectGraceMs });
+    this.watch = this.guard.state$.pipe(skip(1)).subscribe((state) => {
+      if (state === 'DISCONNECTED') this.log.warn({ controlState: state, disconnectGraceMs }, 'control stream lost for longer than the grace: holding at the next checkpoint');
+      else this.log.info({ controlState: state }, 'control state changed');
     });
+    this.keeper = new LeaseKeeper({ actions: options.actions, state: subscriber.state, actionId, leaseId: claim.leaseId, leaseTtlMs, log: this.log });
     this.keeper.start();
   }
 
@@ -94,10 +109,11 @@ export class ClaimedAction {
     return this.guard.signal;
   }
 
-  /** Resolves while the action may run, waits while it is paused, rejects once it must stop. */
+  /** Resolves while the action may run, waits while it is paused or cut off from the control stream, rejects once it must stop. */
   async checkpoint(options: { signal?: AbortSignal } = {}): Promise<void> {
-    if (this.guard.state !== 'PAUSED') return this.guard.checkpoint(options);
-    this.log.info('paused: waiting at checkpoint');
+    const state = this.guard.state;
+    if (state === 'RUNNING' || state === 'TERMINATED') return this.guard.checkpoint(options);
+    this.log.info(state === 'PAUSED' ? 'paused: waiting at checkpoint' : 'control stream lost: waiting at checkpoint until it is live again');
     await this.guard.checkpoint(options);
     this.log.info('resumed: leaving checkpoint');
   }

@@ -11,6 +11,7 @@ import type { ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
 import type { RegisteredHandler } from './buildHandlers.js';
 import type { ExecutorConfig } from './loadExecutorConfig.js';
 import { claimOnce } from './claimOnce.js';
+import { LeaseKeeper } from './LeaseKeeper.js';
 import { runAction } from './runAction.js';
 
 /** After a claim refused as FAILED_PRECONDITION (halted before the stream said so), look again after this long. */
@@ -35,7 +36,9 @@ export interface ExecutorDeps {
  * The reference executor: keeps a control subscriber live, claims approved
  * actions of its types while the kill switch allows (never while halted or
  * while the control stream is down), runs up to `concurrency` of them, and on
- * stop drains them for a grace period before aborting what is left.
+ * stop drains them for a grace period before aborting what is left. Each run
+ * is a ClaimedAction, so a stream lost for longer than the disconnect grace
+ * holds it at its next checkpoint, and a lease lapsed on the local clock stops it.
  */
 export class Executor {
   readonly state$ = new BehaviorSubject<ExecutorState>('idle');
@@ -79,7 +82,11 @@ export class Executor {
     const { subscriber, config } = this.deps;
     const log = this.log;
     this.state$.next('starting');
-    log.info({ server: config.server, actionTypes: this.deps.actionTypes, concurrency: config.concurrency, handlers: this.handlerKinds() }, 'executor starting');
+    log.info({
+      server: config.server, actionTypes: this.deps.actionTypes, concurrency: config.concurrency, handlers: this.handlerKinds(),
+      keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs,
+      disconnectGraceMs: config.disconnectGraceMs ?? LeaseKeeper.heartbeatIntervalMs(config.leaseTtlSeconds * 1000),
+    }, 'executor starting');
     const watchers = this.watchControl();
     subscriber.start();
     try {

@@ -14,7 +14,9 @@ export interface ExecutorSessionOptions {
   readonly server: string;
   /** This executor's stable name: the control stream and every lease are under it. */
   readonly executorId: string;
+  /** Channel settings, keepalive among them (a ping every 10 s, answered within 5 s, by default). */
   readonly client?: ClientOptions;
+  /** Backoff, acks, and `disconnectGraceMs`: how long the stream may be down before running work holds at its checkpoints. */
   readonly subscriber?: ControlSubscriberOptions;
   /** Defaults to logging nothing; a pino logger fits. */
   readonly log?: ExecutorLog;

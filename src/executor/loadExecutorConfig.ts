@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
 import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { parseLogLevel } from '../shared/logLevels.js';
@@ -21,6 +22,11 @@ export interface ExecutorConfig {
   readonly pollWaitSeconds: number;
   /** On SIGTERM or SIGINT, how long running actions may finish before they are aborted. */
   readonly shutdownGraceSeconds: number;
+  /** How often the executor's channels ping the server (0: never) and how long a ping may go unanswered. */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  /** How long the control stream may be down before running actions hold at their checkpoints; null: a third of each lease. */
+  readonly disconnectGraceMs: number | null;
   readonly logLevel: string;
 }
 
@@ -33,6 +39,9 @@ export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
   concurrency: 1,
   pollWaitSeconds: 20,
   shutdownGraceSeconds: 30,
+  keepaliveTimeMs: DEFAULT_KEEPALIVE_TIME_MS,
+  keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  disconnectGraceMs: null,
   logLevel: 'info',
 };
 
@@ -41,6 +50,7 @@ const MAX_LEASE_TTL_SECONDS = 3600;
 const MAX_POLL_WAIT_SECONDS = 60;
 const MAX_CONCURRENCY = 256;
 const MAX_EXECUTOR_ID_LENGTH = 256;
+const MAX_DISCONNECT_GRACE_MS = MAX_LEASE_TTL_SECONDS * 1000;
 
 function intInRange(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
   return raw === undefined ? fallback : asExecutorConfigError(() => parseWholeNumber(name, raw, min, max));
@@ -80,6 +90,9 @@ function parse(argv: readonly string[]) {
         concurrency: { type: 'string' },
         'poll-wait-seconds': { type: 'string' },
         'shutdown-grace-seconds': { type: 'string' },
+        'keepalive-time-ms': { type: 'string' },
+        'keepalive-timeout-ms': { type: 'string' },
+        'disconnect-grace-ms': { type: 'string' },
         'log-level': { type: 'string' },
       },
     }).values;
@@ -113,6 +126,11 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
     concurrency: intInRange('--concurrency', values.concurrency, d.concurrency, 1, MAX_CONCURRENCY),
     pollWaitSeconds: intInRange('--poll-wait-seconds', values['poll-wait-seconds'], d.pollWaitSeconds, 1, MAX_POLL_WAIT_SECONDS),
     shutdownGraceSeconds: intInRange('--shutdown-grace-seconds', values['shutdown-grace-seconds'], d.shutdownGraceSeconds, 0, 3600),
+    keepaliveTimeMs: intInRange('--keepalive-time-ms', values['keepalive-time-ms'], d.keepaliveTimeMs, 0, MAX_KEEPALIVE_MS),
+    keepaliveTimeoutMs: intInRange('--keepalive-timeout-ms', values['keepalive-timeout-ms'], d.keepaliveTimeoutMs, 1, MAX_KEEPALIVE_MS),
+    disconnectGraceMs: values['disconnect-grace-ms'] === undefined
+      ? d.disconnectGraceMs
+      : intInRange('--disconnect-grace-ms', values['disconnect-grace-ms'], 0, 0, MAX_DISCONNECT_GRACE_MS),
     logLevel,
   };
 }

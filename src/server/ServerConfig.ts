@@ -23,6 +23,9 @@ export interface ServerConfig {
   readonly controlBufferLimit: number;
   /** Disk held back in the data directory so the kill switch still writes when the disk fills; 0 turns it off. */
   readonly diskReserveBytes: number;
+  /** How often the server pings each connection; a peer that does not answer within keepaliveTimeoutMs is dropped. 0 turns pings off. */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
   readonly logLevel: string;
   /** The principals file (YAML); null runs open, every caller `anonymous`, which is allowed on loopback only. */
   readonly authFile: string | null;
@@ -44,6 +47,9 @@ export const DEFAULT_CONFIG: ServerConfig = {
   shutdownGraceMs: 10_000,
   controlBufferLimit: 1024,
   diskReserveBytes: 64 * 1024 * 1024,
+  // A frozen link is found within 15 s, so a dead executor leaves subscribed_executors and its stream is closed.
+  keepaliveTimeMs: 10_000,
+  keepaliveTimeoutMs: 5_000,
   logLevel: 'info',
   authFile: null,
 };

@@ -19,6 +19,12 @@ import type { ServerConfig } from './ServerConfig.js';
 import { ServerMetrics } from './ServerMetrics.js';
 
 const SERVICES = ['actiongate.v1.ActionService', 'actiongate.v1.ControlService'];
+/**
+ * How often a client may ping. The SDK pings every 10 s by default, tests and
+ * impatient clients every second; grpc-js does not police client pings today,
+ * but a server that does would answer faster pings with GOAWAY (too_many_pings).
+ */
+const MIN_CLIENT_PING_INTERVAL_MS = 1000;
 
 export interface RunningServer {
   /** The port bound, useful when the config asked for port 0. */
@@ -66,6 +72,12 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     // channelz is not served here, and its per-call bookkeeping is a visible share of a Propose.
     'grpc.enable_channelz': 0,
     interceptors: [reflectionAuth(auth)],
+    // Ping every connection and drop one that does not answer: a half-open link's calls are
+    // cancelled, so its control stream leaves the hub and subscribed_executors.
+    'grpc.keepalive_time_ms': config.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': config.keepaliveTimeoutMs,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': MIN_CLIENT_PING_INTERVAL_MS,
   });
   const catalog = new ActionCatalog(config.actionTypes);
   const hub = new ControlHub(store, config.controlBufferLimit);

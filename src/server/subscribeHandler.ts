@@ -95,6 +95,9 @@ export function subscribeHandler(deps: SubscribeDeps): handleServerStreamingCall
         },
       )
       .finally(() => {
+        // A keepalive that finds the link dead closes the connection, and grpc-js reports its calls
+        // as cancelled: the subscription goes, and with it the executor from subscribed_executors.
+        if (call.cancelled) streamLog.info('control stream gone: the executor cancelled it or its connection died');
         subscription.close();
         stream.close();
       });

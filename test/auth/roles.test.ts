@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRED_ROLE, type Role, type Rpc } from '../../src/domain/roles.js';
 import type { Action } from '../../src/gen/actiongate/v1/action.js';
@@ -25,13 +25,13 @@ interface Case {
 }
 
 /** The first message or the refusal of a server stream, then the stream is cancelled. */
-function firstOf(stream: { on(event: string, listener: (arg: never) => void): unknown; cancel(): void }): Promise<unknown> {
+function firstOf(stream: ClientReadableStream<unknown>): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    stream.on('data', (() => {
+    stream.on('data', () => {
       stream.cancel();
       resolve('data');
-    }) as never);
-    stream.on('error', ((err: ServiceError) => (err.code === status.CANCELLED ? undefined : reject(err))) as never);
+    });
+    stream.on('error', (err: ServiceError) => (err.code === status.CANCELLED ? undefined : reject(err)));
   });
 }
 
