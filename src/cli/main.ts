@@ -1,5 +1,6 @@
 import { executorCommand } from './executorCommand.js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { StartupError } from '../shared/StartupError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
 
@@ -67,7 +68,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const message = err instanceof ConfigError || (err instanceof Error && err.name === 'TypeError' && 'code' in err)
+    const message = err instanceof ConfigError || err instanceof StartupError || (err instanceof Error && err.name === 'TypeError' && 'code' in err)
       ? err.message
       : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`actiongate: ${message}\n`);
