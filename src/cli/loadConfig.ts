@@ -11,6 +11,8 @@ export interface ServeOptions {
   readonly config: ServerConfig;
   /** A JSON file of extra action types, read by the caller. */
   readonly catalogFile: string | null;
+  /** Run SQLite's quick_check on the database at start; `--skip-quick-check` turns it off for a very large one. */
+  readonly quickCheck: boolean;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -36,6 +38,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'sweep-interval-ms': { type: 'string' },
       'log-level': { type: 'string' },
       'disk-reserve': { type: 'string' },
+      'skip-quick-check': { type: 'boolean' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -45,6 +48,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
   const logLevel = parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel);
   return {
     catalogFile: values.catalog ?? env.ACTIONGATE_CATALOG ?? null,
+    quickCheck: values['skip-quick-check'] !== true,
     config: {
       ...DEFAULT_CONFIG,
       listen,

@@ -17,6 +17,7 @@ commands:
              --disk-reserve BYTES    disk held back so the kill switch still writes on a full disk
                                      (default 67108864, 0 turns it off, env ACTIONGATE_DISK_RESERVE)
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
+             --skip-quick-check      do not run SQLite's quick_check on the database at start (for a very large one)
              --log-level LEVEL       (default info)
   executor   claim approved actions and run them, obeying the kill switch
              --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)

@@ -38,6 +38,8 @@ export interface SqliteStoreOptions {
   readonly diskReserveBytes?: number;
   /** The disk filled, recovered, or the reserve could not be made. */
   readonly onDiskEvent?: (event: DiskEvent) => void;
+  /** Run SQLite's quick_check on open (default true); see openDatabase. */
+  readonly quickCheck?: boolean;
 }
 
 /** The reserve's file in the data directory. */
@@ -77,7 +79,7 @@ export class SqliteActionStore implements ActionStore {
     let db: Database.Database | undefined;
     let wal: WalSync;
     try {
-      db = openDatabase(dataDir);
+      db = openDatabase(dataDir, { quickCheck: options.quickCheck });
       wal = WalSync.open(join(dataDir, WAL_FILE));
     } catch (err) {
       db?.close();
