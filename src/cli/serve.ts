@@ -6,6 +6,7 @@ import type { DiskEvent } from '../store/sqlite/DiskSpaceGuard.js';
 import { SqliteActionStore } from '../store/sqlite/SqliteActionStore.js';
 import { loadServeConfig } from './loadConfig.js';
 import { parseCatalog } from './parseCatalog.js';
+import { routeGrpcLogs } from './routeGrpcLogs.js';
 
 /** EX_IOERR from sysexits.h. */
 const EXIT_DURABILITY_LOST = 74;
@@ -58,7 +59,9 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       process.exit(EXIT_DURABILITY_LOST);
     },
   }));
+  const grpcLogs = routeGrpcLogs(log);
   const server = await startupStep(log, () => startServer(config, store, log));
+  grpcLogs.started();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'signal received');
