@@ -3,6 +3,7 @@ import { ConfigError } from '../shared/ConfigError.js';
 import { StartupError } from '../shared/StartupError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
+import { verify } from './verify.js';
 
 const USAGE = `usage: actiongate <command> [options]
 
@@ -19,6 +20,8 @@ commands:
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
              --skip-quick-check      do not run SQLite's quick_check on the database at start (for a very large one)
              --log-level LEVEL       (default info)
+  verify     check the database file's integrity (SQLite's integrity_check, read-only); exit 0 if whole, 1 if not
+             --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
   executor   claim approved actions and run them, obeying the kill switch
              --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
              --executor-id ID        required, env ACTIONGATE_EXECUTOR_ID
@@ -51,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'executor':
       return executorCommand(rest, process.env);
+    case 'verify':
+      return verify(rest, process.env);
     case undefined:
     case 'help':
     case '--help':
