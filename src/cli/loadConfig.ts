@@ -12,12 +12,13 @@ export interface ServeOptions {
   readonly config: ServerConfig;
   /** A JSON file of extra action types, read by the caller. */
   readonly catalogFile: string | null;
+  /** Run SQLite's quick_check on the database at start; `--skip-quick-check` turns it off for a very large one. */
+  readonly quickCheck: boolean;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1, max?: number): number {
   return raw === undefined ? fallback : parseWholeNumber(name, raw, min, max);
 }
-
 
 /**
  * The `serve` command's settings from its arguments and environment, validated,
@@ -40,6 +41,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'disk-reserve': { type: 'string' },
       'keepalive-time-ms': { type: 'string' },
       'keepalive-timeout-ms': { type: 'string' },
+      'skip-quick-check': { type: 'boolean' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -49,6 +51,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
   const logLevel = parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel);
   return {
     catalogFile: values.catalog ?? env.ACTIONGATE_CATALOG ?? null,
+    quickCheck: values['skip-quick-check'] !== true,
     config: {
       ...DEFAULT_CONFIG,
       listen,

@@ -1,8 +1,10 @@
 import { executorCommand } from './executorCommand.js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { StartupError } from '../shared/StartupError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
 import { watchCommand } from './watchCommand.js';
+import { verify } from './verify.js';
 
 const USAGE = `usage: actiongate <command> [options]
 
@@ -19,7 +21,10 @@ commands:
              --sweep-interval-ms N   how often expired leases are reclaimed (default 1000)
              --keepalive-time-ms N   ping each connection this often (default 10000, 0 turns pings off)
              --keepalive-timeout-ms N  drop a connection whose ping goes unanswered this long (default 5000)
+             --skip-quick-check      do not run SQLite's quick_check on the database at start (for a very large one)
              --log-level LEVEL       (default info)
+  verify     check the database file's integrity (SQLite's integrity_check, read-only); exit 0 if whole, 1 if not
+             --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
   executor   claim approved actions and run them, obeying the kill switch
              --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
              --executor-id ID        required, env ACTIONGATE_EXECUTOR_ID
@@ -62,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
       return executorCommand(rest, process.env);
     case 'watch':
       return watchCommand(rest, process.env);
+    case 'verify':
+      return verify(rest, process.env);
     case undefined:
     case 'help':
     case '--help':
@@ -80,7 +87,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    const message = err instanceof ConfigError || (err instanceof Error && err.name === 'TypeError' && 'code' in err)
+    const message = err instanceof ConfigError || err instanceof StartupError || (err instanceof Error && err.name === 'TypeError' && 'code' in err)
       ? err.message
       : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`actiongate: ${message}\n`);

@@ -6,6 +6,7 @@ import type { DiskEvent } from '../store/sqlite/DiskSpaceGuard.js';
 import { SqliteActionStore } from '../store/sqlite/SqliteActionStore.js';
 import { loadServeConfig } from './loadConfig.js';
 import { parseCatalog } from './parseCatalog.js';
+import { routeGrpcLogs } from './routeGrpcLogs.js';
 
 /** EX_IOERR from sysexits.h. */
 const EXIT_DURABILITY_LOST = 74;
@@ -26,15 +27,29 @@ function logDiskEvent(log: Logger, dataDir: string, event: DiskEvent): void {
   }
 }
 
+/**
+ * Runs one step of start-up. What stops it is a StartupError whose message main
+ * prints as one line; its cause and stack are logged here, at debug level only.
+ */
+async function startupStep<T>(log: Logger, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    log.debug({ err }, 'start-up failed');
+    throw err;
+  }
+}
+
 /** `actiongate serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { config: base, catalogFile } = loadServeConfig(argv, env);
+  const { config: base, catalogFile, quickCheck } = loadServeConfig(argv, env);
   const actionTypes = catalogFile === null ? [] : parseCatalog(readFileSync(catalogFile, 'utf8'), catalogFile);
   // Fail on a bad catalog before opening anything.
   new ActionCatalog(actionTypes);
   const config = { ...base, actionTypes };
   const log = pino({ level: config.logLevel, base: { service: 'actiongate' } });
-  const store = SqliteActionStore.open(config.dataDir, {
+  const store = await startupStep(log, () => SqliteActionStore.open(config.dataDir, {
+    quickCheck,
     diskReserveBytes: config.diskReserveBytes,
     onDiskEvent: (event) => logDiskEvent(log, config.dataDir, event),
     onListenerError: (err) => log.error({ err }, 'event listener failed'),
@@ -43,8 +58,10 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
       log.fatal({ err }, 'the database could not be synced to disk; exiting');
       process.exit(EXIT_DURABILITY_LOST);
     },
-  });
-  const server = await startServer(config, store, log);
+  }));
+  const grpcLogs = routeGrpcLogs(log);
+  const server = await startupStep(log, () => startServer(config, store, log));
+  grpcLogs.started();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'signal received');

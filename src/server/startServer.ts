@@ -15,6 +15,7 @@ import { OpenStreams } from './OpenStreams.js';
 import { reflectionAuth } from './reflectionAuth.js';
 import { addReflection } from './reflection.js';
 import { startSidePort, type RunningSidePort } from './httpSidePort.js';
+import { listenFailure } from './listenFailure.js';
 import type { ServerConfig } from './ServerConfig.js';
 import { ServerMetrics } from './ServerMetrics.js';
 
@@ -99,7 +100,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     port = await bindAsync(server, config.listen);
   } catch (err) {
     await store.close();
-    throw new Error(`cannot listen on ${config.listen}`, { cause: err });
+    throw listenFailure(config.listen, '--listen', err);
   }
   const host = config.listen.slice(0, config.listen.lastIndexOf(':'));
   const address = `${host}:${port}`;
@@ -114,7 +115,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     } catch (err) {
       server.forceShutdown();
       await store.close();
-      throw new Error(`cannot listen on ${config.httpListen} for HTTP`, { cause: err });
+      throw listenFailure(config.httpListen, '--http-listen', err);
     }
   }
   sweeper.start();

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type Database from 'better-sqlite3';
 import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
 import type { ActionControlMove } from '../../domain/control.js';
 import { requireSameProposal } from '../../domain/proposal.js';
@@ -10,6 +11,7 @@ import { actionFromRow, type ActionRow } from './actionRows.js';
 import * as control from './controlOperations.js';
 import { actionFilterConditions, claimFilterConditions, whereClause, type SqlCondition } from './filterSql.js';
 import type { StoreHealth } from '../storeErrors.js';
+import { DataDirLock } from './DataDirLock.js';
 import { DiskReserve } from './DiskReserve.js';
 import { DiskSpaceGuard, type DiskEvent } from './DiskSpaceGuard.js';
 import { GroupCommitter } from './GroupCommitter.js';
@@ -37,6 +39,8 @@ export interface SqliteStoreOptions {
   readonly diskReserveBytes?: number;
   /** The disk filled, recovered, or the reserve could not be made. */
   readonly onDiskEvent?: (event: DiskEvent) => void;
+  /** Run SQLite's quick_check on open (default true); see openDatabase. */
+  readonly quickCheck?: boolean;
 }
 
 /** The reserve's file in the data directory. */
@@ -54,6 +58,7 @@ export class SqliteActionStore implements ActionStore {
   private readonly eventListeners = new Set<EventListener>();
   private readonly signalListeners = new Set<SignalListener>();
   private closed = false;
+  private lock: DataDirLock | null = null;
 
   private constructor(
     private readonly tables: SqliteTables,
@@ -69,13 +74,17 @@ export class SqliteActionStore implements ActionStore {
     });
   }
 
+  /** Locks the data directory (one server per directory) and opens its database; a StartupError says why it cannot. */
   static open(dataDir: string, options: SqliteStoreOptions = {}): SqliteActionStore {
-    const db = openDatabase(dataDir);
+    const lock = DataDirLock.acquire(dataDir);
+    let db: Database.Database | undefined;
     let wal: WalSync;
     try {
+      db = openDatabase(dataDir, { quickCheck: options.quickCheck });
       wal = WalSync.open(join(dataDir, WAL_FILE));
     } catch (err) {
-      db.close();
+      db?.close();
+      lock.release();
       throw err;
     }
     const tables = new SqliteTables(db, options.clock ?? Date.now);
@@ -83,6 +92,7 @@ export class SqliteActionStore implements ActionStore {
     const space = new DiskSpaceGuard(reserve, options.onDiskEvent ?? (() => {}));
     const store = new SqliteActionStore(tables, wal, space, options.onListenerError ?? (() => {}), options.onDurabilityLost);
     space.start(store.committer);
+    store.lock = lock;
     return store;
   }
 
@@ -232,6 +242,7 @@ export class SqliteActionStore implements ActionStore {
     this.eventListeners.clear();
     this.signalListeners.clear();
     this.tables.db.close();
+    this.lock?.release();
   }
 
   /** Runs a read now and answers once everything it could have seen is durable. */

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { DEFAULT_CONFIG } from '../server/ServerConfig.js';
+import { ConfigError } from '../shared/ConfigError.js';
+import { checkSchema } from '../store/sqlite/checkSchema.js';
+import { databaseStartupError } from '../store/sqlite/databaseStartupError.js';
+import { DATABASE_FILE } from '../store/sqlite/openDatabase.js';
+import { loadMigrations } from '../store/sqlite/migrate.js';
+
+/**
+ * `actiongate verify --data-dir DIR`: SQLite's full integrity_check over the
+ * database, read-only (a running server may keep serving). Prints what it
+ * finds and resolves with 0 when the file is whole, 1 when it is not.
+ */
+export function verify(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, out: NodeJS.WritableStream = process.stdout): number {
+  const { values } = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { 'data-dir': { type: 'string' } } });
+  const dataDir = values['data-dir'] ?? env.ACTIONGATE_DATA_DIR ?? DEFAULT_CONFIG.dataDir;
+  const file = resolve(join(dataDir, DATABASE_FILE));
+  if (!existsSync(file)) throw new ConfigError(`there is no actiongate database at ${file}; check --data-dir`);
+  let findings: string[];
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    checkSchema(db, file, loadMigrations());
+    findings = db.prepare('PRAGMA integrity_check').pluck().all() as string[];
+  } catch (err) {
+    const refused = databaseStartupError(err, file);
+    // A damaged file can stop integrity_check itself: that is a finding too.
+    if (!(err instanceof Database.SqliteError && err.code.startsWith('SQLITE_CORRUPT'))) throw refused;
+    findings = [err.message];
+  } finally {
+    db?.close();
+  }
+  if (findings.length === 1 && findings[0] === 'ok') {
+    out.write(`${file}: ok (integrity_check found no problem)\n`);
+    return 0;
+  }
+  for (const finding of findings) out.write(`${file}: ${finding.replace(/\s+/g, ' ')}\n`);
+  out.write(`${file}: damaged (${findings.length} problem${findings.length === 1 ? '' : 's'}); restore it from a backup\n`);
+  return 1;
+}
