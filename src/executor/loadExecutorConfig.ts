@@ -22,9 +22,12 @@ export interface ExecutorConfig {
   /** On SIGTERM or SIGINT, how long running actions may finish before they are aborted. */
   readonly shutdownGraceSeconds: number;
   readonly logLevel: string;
+  /** Where running commands are recorded (created 0700); by default defaultStateDir(executorId). */
+  readonly stateDir: string;
 }
 
-export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
+/** Every default but the state directory's, which depends on the executor id (defaultStateDir). */
+export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, 'stateDir'> = {
   server: '127.0.0.1:50051',
   executorId: '',
   actionTypes: null,
@@ -35,6 +38,12 @@ export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
   shutdownGraceSeconds: 30,
   logLevel: 'info',
 };
+
+/** executor-state/<executor id>, the id made a safe file name (encoded, so two ids never share a directory). */
+export function defaultStateDir(executorId: string): string {
+  const name = encodeURIComponent(executorId).replace(/^\.\.?$/, (dots) => dots.replaceAll('.', '%2E'));
+  return `executor-state/${name}`;
+}
 
 /** The server's limits (ServerConfig.maxLeaseTtlSeconds, maxWaitSeconds); a larger value would be refused on every claim. */
 const MAX_LEASE_TTL_SECONDS = 3600;
@@ -81,6 +90,7 @@ function parse(argv: readonly string[]) {
         'poll-wait-seconds': { type: 'string' },
         'shutdown-grace-seconds': { type: 'string' },
         'log-level': { type: 'string' },
+        'state-dir': { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -104,6 +114,8 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
   const logLevel = asExecutorConfigError(() => parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? d.logLevel));
   const handlersFile = values.handlers ?? env.ACTIONGATE_HANDLERS ?? d.handlersFile;
   if (handlersFile !== null && handlersFile.trim() === '') throw new ExecutorConfigError('--handlers must name a file');
+  const stateDir = values['state-dir'] ?? env.ACTIONGATE_STATE_DIR ?? defaultStateDir(executorId);
+  if (stateDir.trim() === '') throw new ExecutorConfigError('--state-dir must name a directory');
   return {
     server,
     executorId,
@@ -114,5 +126,6 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
     pollWaitSeconds: intInRange('--poll-wait-seconds', values['poll-wait-seconds'], d.pollWaitSeconds, 1, MAX_POLL_WAIT_SECONDS),
     shutdownGraceSeconds: intInRange('--shutdown-grace-seconds', values['shutdown-grace-seconds'], d.shutdownGraceSeconds, 0, 3600),
     logLevel,
+    stateDir,
   };
 }
