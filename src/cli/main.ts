@@ -29,6 +29,8 @@ commands:
              --concurrency N         actions run at once (default 1)
              --poll-wait-seconds N   Execute long-poll wait (default 20)
              --shutdown-grace-seconds N  on SIGTERM/SIGINT, time to finish before aborting (default 30)
+             --state-dir DIR         running commands are recorded here; a restart kills what a dead
+                                     executor left (default ./executor-state/<executor-id>, env ACTIONGATE_STATE_DIR)
              --log-level LEVEL       (default info)
 
 operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):

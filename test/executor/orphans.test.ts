@@ -131,6 +131,21 @@ describe('actiongate executor: no orphaned commands', () => {
     expect(executor.output()).toContain(`--state-dir ${stateDir} is writable by other users`);
   });
 
+  it('stops what a command left running in its group before reporting it completed', async () => {
+    const work = workDir('work');
+    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 3, ['--grandchild'], { killGraceSeconds: 1 }) }));
+    const executor = await startExecutor(t.address, 'orphan-6', ['--handlers', file]);
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    const pids = await counterPids(work);
+    spawnedPids.push(pids.pid, pids.grandchildPid!);
+    const done = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
+    expect(done.result?.output).toEqual({ ticks: 3 });
+    // The grandchild ignores SIGTERM: it took the SIGKILL after the grace, and was gone before the Complete.
+    expect(processExists(pids.grandchildPid!)).toBe(false);
+    expect(executor.find({ msg: 'command exited', actionId: action.actionId })[0]).toMatchObject({ exitCode: 0, stoppedBy: null });
+    expect(executor.find({ msg: 'command outlived its grace period: SIGKILL to its process group', actionId: action.actionId })).toHaveLength(1);
+  });
+
   it('SIGKILLs a command that ignores SIGTERM once killGraceSeconds are over, on terminate, grandchild included', async () => {
     const work = workDir('work');
     const graceSeconds = 1;
