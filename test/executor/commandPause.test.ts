@@ -5,8 +5,8 @@ import { ControlClient } from '../../src/client/ControlClient.js';
 import { ActionStatus, ControlState, type Action } from '../../src/gen/actiongate/v1/action.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
-import { processExists, startExecutor, type ChildExecutor } from './support/childExecutor.js';
-import { counterHandler, counterPids, processState, ticksWritten } from './support/counterCommand.js';
+import { startExecutor, type ChildExecutor } from './support/childExecutor.js';
+import { counterHandler, counterPids, killLeftovers, processState, ticksWritten } from './support/counterCommand.js';
 import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
 
 describe('actiongate executor: a paused command stops', () => {
@@ -21,14 +21,14 @@ describe('actiongate executor: a paused command stops', () => {
     scratch = scratchDir();
   });
   afterEach(async () => {
-    await stopExecutors();
-    for (const pid of spawnedPids.splice(0)) {
-      if (processExists(pid)) process.kill(pid, 'SIGCONT');
-      if (processExists(pid)) process.kill(pid, 'SIGKILL');
+    try {
+      await stopExecutors();
+    } finally {
+      killLeftovers(spawnedPids);
+      control.close();
+      await t.stop();
+      scratch.cleanup();
     }
-    control.close();
-    await t.stop();
-    scratch.cleanup();
   });
 
   async function getAction(actionId: string): Promise<Action> {
@@ -45,7 +45,8 @@ describe('actiongate executor: a paused command stops', () => {
 
   /** Asserts the command (and its group) is stopped and makes no progress while heartbeats go on, for at least `ms`. */
   async function expectHeldStill(actionId: string, dir: string, pid: number, ms: number): Promise<void> {
-    expect(processState(pid)).toBe('T');
+    // SIGSTOP is queued at once but takes effect when the process is next scheduled.
+    await waitFor(() => processState(pid), (state) => state === 'T', { what: `command ${pid} to be stopped` });
     const ticks = ticksWritten(dir);
     const paused = await getAction(actionId);
     expect(paused.status).toBe(ActionStatus.ACTION_STATUS_RUNNING);
@@ -56,7 +57,8 @@ describe('actiongate executor: a paused command stops', () => {
 
   async function commandExecutor(executorId: string, dir: string, ticks: number, spec: { timeoutSeconds?: number } = {}): Promise<ChildExecutor> {
     const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, ticks, [], spec) }));
-    return startExecutor(t.address, executorId, ['--handlers', file, '--lease-ttl-seconds', '3']);
+    // A short shutdown grace: a test that fails while its command is stopped still ends promptly.
+    return startExecutor(t.address, executorId, ['--handlers', file, '--lease-ttl-seconds', '3', '--shutdown-grace-seconds', '2']);
   }
 
   function workDir(): string {
@@ -118,13 +120,14 @@ describe('actiongate executor: a paused command stops', () => {
   it('terminates a stopped command: it is continued so its SIGTERM handler runs', async () => {
     const dir = workDir();
     const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, 100_000, ['--graceful'], { killGraceSeconds: 30 }) }));
-    const executor = await startExecutor(t.address, 'pause-cmd-3', ['--handlers', file]);
+    const executor = await startExecutor(t.address, 'pause-cmd-3', ['--handlers', file, '--shutdown-grace-seconds', '2']);
     const action = await approvedAction(t.actions, 'redeploy_service');
     const { pid } = await counterPids(dir);
     spawnedPids.push(pid);
     await waitFor(() => ticksWritten(dir), (n) => n >= 1, { what: 'the command to make progress' });
     await control.pause(action.actionId, 'hold');
     await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: action.actionId });
+    await waitFor(() => processState(pid), (state) => state === 'T', { what: `command ${pid} to be stopped` });
     const ticks = ticksWritten(dir);
 
     await control.terminate(action.actionId, 'abandon it');

@@ -8,7 +8,7 @@ import { readProcessStat } from '../../src/executor/supervisor/processStat.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { processExists, startExecutor } from './support/childExecutor.js';
-import { counterHandler, counterPids, waitUntilGone } from './support/counterCommand.js';
+import { counterHandler, counterPids, killLeftovers, waitUntilGone } from './support/counterCommand.js';
 import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
 
 /** The brief's bound: after the executor dies, its command and everything it started are gone within this. */
@@ -26,15 +26,15 @@ describe('actiongate executor: no orphaned commands', () => {
     scratch = scratchDir();
   });
   afterEach(async () => {
-    await stopExecutors();
-    // Whatever a failed test left must not outlive it.
-    for (const pid of spawnedPids.splice(0)) {
-      if (processExists(pid)) process.kill(pid, 'SIGCONT');
-      if (processExists(pid)) process.kill(pid, 'SIGKILL');
+    try {
+      await stopExecutors();
+    } finally {
+      // Whatever a failed test left must not outlive it.
+      killLeftovers(spawnedPids);
+      control.close();
+      await t.stop();
+      scratch.cleanup();
     }
-    control.close();
-    await t.stop();
-    scratch.cleanup();
   });
 
   function workDir(name: string): string {

@@ -36,3 +36,14 @@ export function processState(pid: number): string | null {
 export function waitUntilGone(pids: readonly number[], timeoutMs: number, what: string): Promise<unknown> {
   return waitFor(() => pids.filter(processExists), (alive) => alive.length === 0, { timeoutMs, what });
 }
+
+/** For afterEach: kills what a failed test may have left, stopped ones included. */
+export function killLeftovers(pids: number[]): void {
+  for (const pid of pids.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
