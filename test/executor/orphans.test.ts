@@ -101,6 +101,25 @@ describe('actiongate executor: no orphaned commands', () => {
     expect(readdirSync(stateDir)).toEqual([]);
   });
 
+  it('kills the command itself when only its supervisor dies, and fails the action retryably', async () => {
+    const work = workDir('work');
+    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
+    const executor = await startExecutor(t.address, 'orphan-7', ['--handlers', file, '--shutdown-grace-seconds', '1']);
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    const started = await executor.waitForLog({ msg: 'command started', actionId: action.actionId });
+    const pids = await counterPids(work);
+    spawnedPids.push(pids.pid, pids.grandchildPid!);
+
+    process.kill(started.supervisorPid as number, 'SIGKILL');
+    await executor.waitForLog({ msg: 'the command supervisor died: killing its command', actionId: action.actionId, pid: pids.pid });
+    await waitUntilGone([pids.pid, pids.grandchildPid!], GONE_WITHIN_MS, 'the command of the dead supervisor to be gone');
+    // Failed retryably: the action went back to APPROVED for another attempt.
+    const failed = await executor.waitForLog({ msg: 'action failed', actionId: action.actionId });
+    expect(failed).toMatchObject({ to: 'APPROVED', retryable: true });
+    expect(failed.error).toContain('the command supervisor died (signal SIGKILL)');
+    await control.terminate(action.actionId, 'enough');
+  });
+
   it('leaves alone a recorded pid that now belongs to another process, and a record it cannot read', async () => {
     const stateDir = join(scratch.dir, 'state');
     mkdirSync(stateDir, { mode: 0o700 });
