@@ -10,6 +10,8 @@ import type { HandlerSpec } from '../executor/HandlerSpec.js';
 import { loadExecutorConfig } from '../executor/loadExecutorConfig.js';
 import { parseHandlersFile } from '../executor/parseHandlersFile.js';
 import { resolveActionTypes } from '../executor/resolveActionTypes.js';
+import { CommandStateDir } from '../executor/supervisor/CommandStateDir.js';
+import { killLeftoverCommands } from '../executor/supervisor/killLeftoverCommands.js';
 
 function readHandlers(file: string | null): Map<string, HandlerSpec> {
   if (file === null) return new Map();
@@ -32,11 +34,15 @@ export async function executorCommand(argv: readonly string[], env: NodeJS.Proce
   const log = pino({ level: 'info', base: { service: 'actiongate-executor' } });
   let actions: ActionClient | undefined;
   let control: ControlClient | undefined;
+  let stateDir: CommandStateDir;
+  let executorLog: typeof log;
   try {
     const config = loadExecutorConfig(argv, env);
-    const handlers = buildHandlers(readHandlers(config.handlersFile));
+    stateDir = CommandStateDir.open(config.stateDir);
+    const handlers = buildHandlers(readHandlers(config.handlersFile), { stateDir });
     const actionTypes = resolveActionTypes(config.actionTypes, handlers.keys());
     log.level = config.logLevel;
+    executorLog = log.child({ executorId: config.executorId });
     const clientOptions = { keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs };
     actions = new ActionClient(config.server, clientOptions);
     control = new ControlClient(config.server, clientOptions);
@@ -60,6 +66,8 @@ export async function executorCommand(argv: readonly string[], env: NodeJS.Proce
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
+    // Before any claim: a command a dead predecessor left running must not run beside its retry.
+    await killLeftoverCommands(stateDir, executorLog);
     await executor.run();
     return 0;
   } catch (err) {

@@ -41,6 +41,8 @@ commands:
              --keepalive-timeout-ms N  reconnect when a ping goes unanswered this long (default 5000)
              --disconnect-grace-ms N  control stream down this long: running actions hold at their
                                      next checkpoint until it is back (default: a third of the lease)
+             --state-dir DIR         running commands are recorded here; a restart kills what a dead
+                                     executor left (default ./executor-state/<executor-id>, env ACTIONGATE_STATE_DIR)
              --log-level LEVEL       (default info)
 
 operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):

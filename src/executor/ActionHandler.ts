@@ -1,3 +1,5 @@
+import type { Observable } from 'rxjs';
+import type { RunState } from '../client/LocalControlState.js';
 import type { ExecutorLog } from './ExecutorLog.js';
 import type { Action } from '../gen/actiongate/v1/action.js';
 
@@ -15,6 +17,13 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** Call between steps: resolves while the action may run, waits while it is paused, rejects once it must stop. */
   checkpoint(): Promise<void>;
+  /**
+   * The action's run state as the kill switch sets it: RUNNING, PAUSED (paused
+   * or halted) or TERMINATED; replays the current state on subscribe. For work
+   * that cannot wait at a checkpoint, such as a child process: stop it while PAUSED.
+   * Optional so that a context built by hand need not supply it: absent means never paused.
+   */
+  readonly state$?: Observable<RunState>;
   /** A child logger carrying actionId and executorId. */
   readonly log: ExecutorLog;
 }

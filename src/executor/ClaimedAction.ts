@@ -159,7 +159,7 @@ export class ClaimedAction {
   private async decide(handler: ActionHandler, shutdown: AbortSignal | undefined): Promise<Decided> {
     const guard = this.guard;
     const signal = shutdown === undefined ? guard.signal : AbortSignal.any([guard.signal, shutdown]);
-    const context = { action: this.action, signal, checkpoint: () => this.checkpoint({ signal: shutdown }), log: this.log };
+    const context = { action: this.action, signal, checkpoint: () => this.checkpoint({ signal: shutdown }), state$: guard.state$, log: this.log };
     try {
       await context.checkpoint();
       const result = await handler(context);

@@ -4,6 +4,7 @@ import { httpHandler } from './handlers/httpHandler.js';
 import { simulationHandler } from './handlers/simulationHandler.js';
 import { SIMULATION_PLANS } from './handlers/simulationPlans.js';
 import { DEFAULT_STEP_DELAY_MS, type HandlerSpec } from './HandlerSpec.js';
+import type { CommandStateDir } from './supervisor/CommandStateDir.js';
 
 export interface RegisteredHandler {
   readonly kind: HandlerSpec['kind'];
@@ -15,7 +16,7 @@ export interface RegisteredHandler {
  * in simulation mode unless the handlers file configures them, plus whatever
  * the file adds.
  */
-export function buildHandlers(specs: ReadonlyMap<string, HandlerSpec>): Map<string, RegisteredHandler> {
+export function buildHandlers(specs: ReadonlyMap<string, HandlerSpec>, options: { readonly stateDir?: CommandStateDir } = {}): Map<string, RegisteredHandler> {
   const handlers = new Map<string, RegisteredHandler>();
   for (const [type, plan] of Object.entries(SIMULATION_PLANS)) {
     handlers.set(type, { kind: 'simulate', run: simulationHandler(plan, DEFAULT_STEP_DELAY_MS) });
@@ -29,7 +30,7 @@ export function buildHandlers(specs: ReadonlyMap<string, HandlerSpec>): Map<stri
         break;
       }
       case 'command':
-        handlers.set(type, { kind: 'command', run: commandHandler(spec) });
+        handlers.set(type, { kind: 'command', run: commandHandler(spec, { stateDir: options.stateDir }) });
         break;
       case 'http':
         handlers.set(type, { kind: 'http', run: httpHandler(spec) });

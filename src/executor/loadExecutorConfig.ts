@@ -28,9 +28,12 @@ export interface ExecutorConfig {
   /** How long the control stream may be down before running actions hold at their checkpoints; null: a third of each lease. */
   readonly disconnectGraceMs: number | null;
   readonly logLevel: string;
+  /** Where running commands are recorded (created 0700); by default defaultStateDir(executorId). */
+  readonly stateDir: string;
 }
 
-export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
+/** Every default but the state directory's, which depends on the executor id (defaultStateDir). */
+export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, 'stateDir'> = {
   server: '127.0.0.1:50051',
   executorId: '',
   actionTypes: null,
@@ -44,6 +47,12 @@ export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
   disconnectGraceMs: null,
   logLevel: 'info',
 };
+
+/** executor-state/<executor id>, the id made a safe file name (encoded, so two ids never share a directory). */
+export function defaultStateDir(executorId: string): string {
+  const name = encodeURIComponent(executorId).replace(/^\.\.?$/, (dots) => dots.replaceAll('.', '%2E'));
+  return `executor-state/${name}`;
+}
 
 /** The server's limits (ServerConfig.maxLeaseTtlSeconds, maxWaitSeconds); a larger value would be refused on every claim. */
 const MAX_LEASE_TTL_SECONDS = 3600;
@@ -94,6 +103,7 @@ function parse(argv: readonly string[]) {
         'keepalive-timeout-ms': { type: 'string' },
         'disconnect-grace-ms': { type: 'string' },
         'log-level': { type: 'string' },
+        'state-dir': { type: 'string' },
       },
     }).values;
   } catch (err) {
@@ -117,6 +127,8 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
   const logLevel = asExecutorConfigError(() => parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? d.logLevel));
   const handlersFile = values.handlers ?? env.ACTIONGATE_HANDLERS ?? d.handlersFile;
   if (handlersFile !== null && handlersFile.trim() === '') throw new ExecutorConfigError('--handlers must name a file');
+  const stateDir = values['state-dir'] ?? env.ACTIONGATE_STATE_DIR ?? defaultStateDir(executorId);
+  if (stateDir.trim() === '') throw new ExecutorConfigError('--state-dir must name a directory');
   return {
     server,
     executorId,
@@ -132,5 +144,6 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
       ? d.disconnectGraceMs
       : intInRange('--disconnect-grace-ms', values['disconnect-grace-ms'], 0, 0, MAX_DISCONNECT_GRACE_MS),
     logLevel,
+    stateDir,
   };
 }

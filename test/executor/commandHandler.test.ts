@@ -57,6 +57,15 @@ describe('actiongate executor: command handlers', () => {
     await executor.waitForLog({ msg: 'action failed', actionId: bad.actionId, to: 'FAILED', retryable: false });
   });
 
+  it('fails the action for good when its program cannot be started', async () => {
+    const file = handlers({ collect_diagnostics: { command: ['/nonexistent/redeploy', '--wait'], timeoutSeconds: 20 } });
+    await startExecutor(t.address, 'cmd-4', ['--handlers', file]);
+    const action = await approvedAction(t.actions, 'collect_diagnostics');
+    const failed = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_FAILED);
+    expect(failed.error).toBe('cannot start command /nonexistent/redeploy: ENOENT');
+    expect(failed.attempt).toBe(1);
+  });
+
   it('kills a running command on terminate; the action ends TERMINATED and is not completed', async () => {
     const pidFile = scratch.file('sleeper.pid');
     const file = handlers({ redeploy_service: { command: [process.execPath, `${FIXTURES}sleeper.mjs`, pidFile, '30'], timeoutSeconds: 120, killGraceSeconds: 2 } });

@@ -16,7 +16,14 @@ function configError(run: () => unknown): string {
 
 describe('loadExecutorConfig', () => {
   it('writes out every default and needs only an executor id', () => {
-    expect(loadExecutorConfig(['--executor-id', 'w1'], {})).toEqual({ ...DEFAULT_EXECUTOR_CONFIG, executorId: 'w1' });
+    expect(loadExecutorConfig(['--executor-id', 'w1'], {})).toEqual({ ...DEFAULT_EXECUTOR_CONFIG, executorId: 'w1', stateDir: 'executor-state/w1' });
+  });
+
+  it('derives the state directory from the executor id as one safe file name', () => {
+    expect(loadExecutorConfig(['--executor-id', 'team/worker 1'], {}).stateDir).toBe('executor-state/team%2Fworker%201');
+    expect(loadExecutorConfig(['--executor-id', '..'], {}).stateDir).toBe('executor-state/%2E%2E');
+    expect(loadExecutorConfig(['--executor-id', 'w1'], { ACTIONGATE_STATE_DIR: '/var/lib/ag' }).stateDir).toBe('/var/lib/ag');
+    expect(loadExecutorConfig(['--executor-id', 'w1', '--state-dir', '/run/ag'], { ACTIONGATE_STATE_DIR: '/var/lib/ag' }).stateDir).toBe('/run/ag');
   });
 
   it('takes flags over environment', () => {
@@ -28,7 +35,7 @@ describe('loadExecutorConfig', () => {
     );
     expect(config).toEqual({
       server: '10.0.0.1:7000', executorId: 'flag-id', actionTypes: ['a_b', 'c'], handlersFile: '/etc/h.json', leaseTtlSeconds: 9, concurrency: 4,
-      pollWaitSeconds: 60, shutdownGraceSeconds: 0, keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 5000, disconnectGraceMs: null, logLevel: 'debug',
+      pollWaitSeconds: 60, shutdownGraceSeconds: 0, keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 5000, disconnectGraceMs: null, logLevel: 'debug', stateDir: 'executor-state/flag-id',
     });
   });
 
@@ -49,6 +56,7 @@ describe('loadExecutorConfig', () => {
     [['--executor-id', 'w', '--action-types', ' , '], '--action-types must name at least one action type'],
     [['--executor-id', 'w', '--action-types', 'Redeploy'], '"Redeploy" is not an action type name'],
     [['--executor-id', 'w', '--handlers', ''], '--handlers must name a file'],
+    [['--executor-id', 'w', '--state-dir', ' '], '--state-dir must name a directory'],
     [['--executor-id', 'w', '--bogus'], "Unknown option '--bogus'"],
     [['--executor-id', 'w', 'stray'], 'stray'],
   ])('refuses %j', (argv, message) => {

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
+import { ControlClient } from '../../src/client/ControlClient.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 import { startExecutor } from './support/childExecutor.js';
 import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
 
@@ -26,12 +28,17 @@ describe('actiongate executor: HTTP handlers', () => {
   let endpoint: Server;
   let base: string;
   let scratch: ReturnType<typeof scratchDir>;
+  let control: ControlClient;
   const received: Received[] = [];
+  /** Responses to /held requests, sent when the test says so. */
+  const held: (() => void)[] = [];
 
   beforeEach(async () => {
     t = await startTestServer();
+    control = new ControlClient(t.address);
     scratch = scratchDir();
     received.length = 0;
+    held.length = 0;
     let flaky = 0;
     endpoint = createServer((req, res) => {
       void readBody(req).then((text) => {
@@ -39,6 +46,8 @@ describe('actiongate executor: HTTP handlers', () => {
         received.push({ path, method: req.method ?? '', body: JSON.parse(text) as Record<string, unknown>, authorization: req.headers.authorization });
         if (path === '/ok') {
           res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy: true, checked: (JSON.parse(text) as { node: string }).node }));
+        } else if (path === '/held') {
+          held.push(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('held, then answered'));
         } else if (path === '/flaky') {
           flaky += 1;
           if (flaky === 1) res.writeHead(503).end('try again later');
@@ -55,6 +64,7 @@ describe('actiongate executor: HTTP handlers', () => {
     await stopExecutors();
     endpoint.closeAllConnections();
     await new Promise((resolve) => endpoint.close(resolve));
+    control.close();
     await t.stop();
     scratch.cleanup();
   });
@@ -87,5 +97,19 @@ describe('actiongate executor: HTTP handlers', () => {
 
     expect(executor.output()).not.toContain('s3cret');
     expect(executor.output()).not.toContain('query-secret');
+  });
+
+  it('lets a request already in flight complete when the action is paused, and says so', async () => {
+    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: { http: { url: `${base}/held`, timeoutSeconds: 30 } } }));
+    const executor = await startExecutor(t.address, 'http-2', ['--handlers', file]);
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    await waitFor(() => held.length, (n) => n === 1, { what: 'the request to arrive' });
+
+    await control.pause(action.actionId, 'look first');
+    await executor.waitForLog({ msg: 'paused with a request in flight: the request completes and its outcome is reported', actionId: action.actionId });
+    held[0]!();
+    const done = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
+    expect(done.result).toMatchObject({ status: 200, body: 'held, then answered' });
+    expect(received.filter((r) => r.body.actionId === action.actionId)).toHaveLength(1);
   });
 });

@@ -1,3 +1,4 @@
+import { filter, take } from 'rxjs';
 import type { ActionHandler } from '../ActionHandler.js';
 import { actionJson } from '../actionJson.js';
 import { HandlerError } from '../HandlerError.js';
@@ -42,16 +43,22 @@ function bodyValue(text: string, contentType: string | null): unknown {
  * Calls a configured endpoint with the action as a JSON body. 2xx completes
  * the action with the response body; 5xx, a timeout or a network error fail it
  * retryably (as do 408 and 429); any other status fails it for good. A terminate aborts the request.
+ * No request starts while the action is paused (the checkpoint before it waits); a request
+ * already in flight when a pause comes is not interrupted, and its outcome is reported.
  * Only the URL's origin and path are logged: query strings and headers may carry credentials.
  */
 export function httpHandler(spec: HttpSpec): ActionHandler {
   const url = new URL(spec.url);
   const where = `${url.origin}${url.pathname}`;
-  return async ({ action, signal, checkpoint, log }) => {
+  return async ({ action, signal, checkpoint, state$, log }) => {
     await checkpoint();
     const timeout = AbortSignal.timeout(spec.timeoutSeconds * 1000);
     const started = Date.now();
     log.info({ method: spec.method, url: where }, 'http request');
+    // A request cannot be held half-sent: say so rather than seem to ignore the pause.
+    const pausedInFlight = state$?.pipe(filter((state) => state === 'PAUSED'), take(1)).subscribe(() => {
+      log.info({ method: spec.method, url: where }, 'paused with a request in flight: the request completes and its outcome is reported');
+    });
     let response: Response;
     let body: BoundedText;
     try {
@@ -68,6 +75,8 @@ export function httpHandler(spec: HttpSpec): ActionHandler {
       if (timeout.aborted) throw new HandlerError(`${spec.method} ${where} timed out after ${spec.timeoutSeconds} s`, true, { cause: err });
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : err instanceof Error ? err.message : String(err);
       throw new HandlerError(`${spec.method} ${where} failed: ${cause}`, true, { cause: err });
+    } finally {
+      pausedInFlight?.unsubscribe();
     }
     const durationMs = Date.now() - started;
     log.info({ method: spec.method, url: where, status: response.status, durationMs }, 'http response');

@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { REPO_ROOT, type ExitStatus } from '../../support/childServer.js';
 
 /** One JSON log line of the executor. */
@@ -41,11 +44,16 @@ function describe(match: LogMatch): string {
   return typeof match === 'function' ? match.toString() : JSON.stringify(match);
 }
 
-/** Starts an executor against `server` and waits until it claims (its control stream is live). */
+/**
+ * Starts an executor against `server` and waits until it claims (its control stream is live).
+ * Without a --state-dir in `args` it gets a fresh one, removed when it stops.
+ */
 export async function startExecutor(server: string, executorId: string, args: readonly string[] = [], options: { waitReady?: boolean } = {}): Promise<ChildExecutor> {
+  const ownStateDir = args.includes('--state-dir') ? null : mkdtempSync(join(tmpdir(), 'actiongate-executor-state-'));
+  const stateArgs = ownStateDir === null ? [] : ['--state-dir', ownStateDir];
   const child = spawn(
     process.execPath,
-    ['bin/actiongate.js', 'executor', '--server', server, '--executor-id', executorId, '--log-level', 'info', '--poll-wait-seconds', '5', ...args],
+    ['bin/actiongate.js', 'executor', '--server', server, '--executor-id', executorId, '--log-level', 'info', '--poll-wait-seconds', '5', ...stateArgs, ...args],
     { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
   );
   const logs: LogEntry[] = [];
@@ -109,6 +117,7 @@ export async function startExecutor(server: string, executorId: string, args: re
       const status = await exited;
       clearTimeout(timer);
       started.delete(executor);
+      if (ownStateDir !== null) rmSync(ownStateDir, { recursive: true, force: true });
       return { ...status, forced };
     },
   };

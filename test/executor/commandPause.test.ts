@@ -1,0 +1,142 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/client/ControlClient.js';
+import { ActionStatus, ControlState, type Action } from '../../src/gen/actiongate/v1/action.js';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
+import { startExecutor, type ChildExecutor } from './support/childExecutor.js';
+import { counterHandler, counterPids, killLeftovers, processState, ticksWritten } from './support/counterCommand.js';
+import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
+
+describe('actiongate executor: a paused command stops', () => {
+  let t: TestServer;
+  let control: ControlClient;
+  let scratch: ReturnType<typeof scratchDir>;
+  const spawnedPids: number[] = [];
+
+  beforeEach(async () => {
+    t = await startTestServer();
+    control = new ControlClient(t.address);
+    scratch = scratchDir();
+  });
+  afterEach(async () => {
+    try {
+      await stopExecutors();
+    } finally {
+      killLeftovers(spawnedPids);
+      control.close();
+      await t.stop();
+      scratch.cleanup();
+    }
+  });
+
+  async function getAction(actionId: string): Promise<Action> {
+    return (await t.actions.getAction({ actionId })).action!;
+  }
+
+  /** Waits until heartbeats have extended the lease by at least `ms` past `from`: time passes, and the lease is kept. */
+  async function leaseExtendedBy(actionId: string, from: Action, ms: number): Promise<void> {
+    const base = from.lease!.leaseExpiresAt!.getTime();
+    await waitFor(() => getAction(actionId), (a) => a.lease !== undefined && a.lease.leaseExpiresAt!.getTime() >= base + ms, {
+      timeoutMs: ms + 10_000, what: `heartbeats to extend the lease by ${ms} ms while paused`,
+    });
+  }
+
+  /** Asserts the command (and its group) is stopped and makes no progress while heartbeats go on, for at least `ms`. */
+  async function expectHeldStill(actionId: string, dir: string, pid: number, ms: number): Promise<void> {
+    // SIGSTOP is queued at once but takes effect when the process is next scheduled.
+    await waitFor(() => processState(pid), (state) => state === 'T', { what: `command ${pid} to be stopped` });
+    const ticks = ticksWritten(dir);
+    const paused = await getAction(actionId);
+    expect(paused.status).toBe(ActionStatus.ACTION_STATUS_RUNNING);
+    await leaseExtendedBy(actionId, paused, ms);
+    expect(ticksWritten(dir)).toBe(ticks);
+    expect(processState(pid)).toBe('T');
+  }
+
+  async function commandExecutor(executorId: string, dir: string, ticks: number, spec: { timeoutSeconds?: number } = {}): Promise<ChildExecutor> {
+    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, ticks, [], spec) }));
+    // A short shutdown grace: a test that fails while its command is stopped still ends promptly.
+    return startExecutor(t.address, executorId, ['--handlers', file, '--lease-ttl-seconds', '3', '--shutdown-grace-seconds', '2']);
+  }
+
+  function workDir(): string {
+    const dir = join(scratch.dir, 'work');
+    mkdirSync(dir);
+    return dir;
+  }
+
+  it('stops a running command on Pause and continues it on Resume; the same under Halt and Unhalt; then it completes', async () => {
+    const dir = workDir();
+    const executor = await commandExecutor('pause-cmd-1', dir, 30);
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    const id = action.actionId;
+    const { pid } = await counterPids(dir);
+    spawnedPids.push(pid);
+    await waitFor(() => ticksWritten(dir), (n) => n >= 3, { what: 'the command to make progress' });
+
+    await control.pause(id, 'look first');
+    const paused = await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: id });
+    expect(paused.pid).toBe(pid);
+    expect((await getAction(id)).controlState).toBe(ControlState.CONTROL_STATE_PAUSED);
+    await expectHeldStill(id, dir, pid, 2000);
+
+    await control.resume(id, 'carry on');
+    const resumed = await executor.waitForLog({ msg: 'command resumed: SIGCONT to its process group', actionId: id });
+    const afterResume = ticksWritten(dir);
+    await waitFor(() => ticksWritten(dir), (n) => n > afterResume, { what: 'the command to make progress after resume' });
+
+    await control.halt('incident in progress');
+    await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: id }, { from: executor.logs.indexOf(resumed) });
+    await expectHeldStill(id, dir, pid, 2000);
+    const { resumedActionIds } = await control.unhalt('incident over');
+    expect(resumedActionIds).toEqual([id]);
+    await executor.waitForLog({ msg: 'command resumed: SIGCONT to its process group', actionId: id }, { from: executor.logs.indexOf(resumed) + 1 });
+
+    const done = await waitForStatus(t.actions, id, ActionStatus.ACTION_STATUS_COMPLETED);
+    expect(done.result?.output).toEqual({ ticks: 30 });
+    expect(done.controlState).toBe(ControlState.CONTROL_STATE_NONE);
+    expect(ticksWritten(dir)).toBe(30);
+  });
+
+  it('does not run the command\'s timeout clock while it is stopped', async () => {
+    const dir = workDir();
+    // About 1 s of work under a 3 s timeout, paused for longer than the whole timeout.
+    const executor = await commandExecutor('pause-cmd-2', dir, 10, { timeoutSeconds: 3 });
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    const { pid } = await counterPids(dir);
+    spawnedPids.push(pid);
+    await waitFor(() => ticksWritten(dir), (n) => n >= 1, { what: 'the command to make progress' });
+    await control.pause(action.actionId, 'hold');
+    await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: action.actionId });
+    await expectHeldStill(action.actionId, dir, pid, 4000);
+    await control.resume(action.actionId, 'go');
+    const done = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
+    expect(done.result?.output).toEqual({ ticks: 10 });
+    expect(executor.find({ msg: 'stopping command: SIGTERM to its process group' })).toEqual([]);
+  });
+
+  it('terminates a stopped command: it is continued so its SIGTERM handler runs', async () => {
+    const dir = workDir();
+    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, 100_000, ['--graceful'], { killGraceSeconds: 30 }) }));
+    const executor = await startExecutor(t.address, 'pause-cmd-3', ['--handlers', file, '--shutdown-grace-seconds', '2']);
+    const action = await approvedAction(t.actions, 'redeploy_service');
+    const { pid } = await counterPids(dir);
+    spawnedPids.push(pid);
+    await waitFor(() => ticksWritten(dir), (n) => n >= 1, { what: 'the command to make progress' });
+    await control.pause(action.actionId, 'hold');
+    await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: action.actionId });
+    await waitFor(() => processState(pid), (state) => state === 'T', { what: `command ${pid} to be stopped` });
+    const ticks = ticksWritten(dir);
+
+    await control.terminate(action.actionId, 'abandon it');
+    const exited = await executor.waitForLog({ msg: 'command exited', actionId: action.actionId });
+    // It exited through its own handler (exit code 143), well before the 30 s grace would have SIGKILLed it.
+    expect(exited).toMatchObject({ pid, exitCode: 143, exitSignal: null, stoppedBy: 'abort' });
+    expect(existsSync(join(dir, 'terminated'))).toBe(true);
+    expect(Number(readFileSync(join(dir, 'terminated'), 'utf8'))).toBe(ticks);
+    expect(executor.find({ msg: 'command outlived its grace period: SIGKILL to its process group' })).toEqual([]);
+    await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_TERMINATED);
+  });
+});
