@@ -5,6 +5,7 @@ import {
   type ExecuteResponse, type FailRequest, type FailResponse, type GetActionRequest, type GetActionResponse,
   type HeartbeatRequest, type HeartbeatResponse, type ListActionsRequest, type ListActionsResponse, type ProposeRequest,
   type ProposeResponse, type RejectRequest, type RejectResponse, type WatchActionsRequest, type WatchActionsResponse,
+  type GetPolicyResponse, type VerifyHistoryResponse,
 } from '../gen/actiongate/v1/action_service.js';
 import { GrpcClient, type ClientOptions } from './GrpcClient.js';
 import type { RequestOptions } from './unaryCall.js';
@@ -53,6 +54,16 @@ export class ActionClient extends GrpcClient<ActionServiceClient> {
   listActions(request: Partial<ListActionsRequest>, options?: RequestOptions): Promise<ListActionsResponse> {
     const defaults: ListActionsRequest = { statuses: [], node: '', service: '', actionType: '', pageSize: 0, pageToken: '' };
     return this.unary(this.raw.listActions, { ...defaults, ...request }, options);
+  }
+
+  /** Checks the hash chain of the whole history on the server's store. */
+  verifyHistory(options?: RequestOptions): Promise<VerifyHistoryResponse> {
+    return this.unary(this.raw.verifyHistory, {}, options);
+  }
+
+  /** The policy in force. */
+  getPolicy(options?: RequestOptions): Promise<GetPolicyResponse> {
+    return this.unary(this.raw.getPolicy, {}, options);
   }
 
   /** History events as an Observable; unsubscribing cancels the stream. */

@@ -15,6 +15,18 @@ export interface Lease {
   readonly ttlMs: number;
 }
 
+/** The policy's reading of a proposal (recorded in both modes). */
+export interface PolicyVerdict {
+  /** The rule that matched, or '' when none did. */
+  readonly rule: string;
+  readonly wouldApprove: boolean;
+  readonly mode: 'recommend' | 'enforce';
+  /** Why the rule matched, or the first reason the proposal fell short. */
+  readonly reason: string;
+}
+
+export type DecisionKind = 'APPROVE' | 'REJECT';
+
 /** Times are milliseconds since the epoch. */
 export interface Action {
   readonly id: string;
@@ -44,6 +56,11 @@ export interface Action {
   readonly pausedByHalt: boolean;
   /** The sequence of the control signal that set `control` (0 when none did). */
   readonly controlSequence: number;
+  /** Distinct approvals needed before the action is APPROVED. */
+  readonly approvalsRequired: number;
+  /** Who has approved it so far, in order. */
+  readonly approvedBy: readonly string[];
+  readonly policyVerdict: PolicyVerdict | null;
 }
 
 /** One transition, as the append-only history records it. */
@@ -60,6 +77,11 @@ export interface HistoryEvent {
   readonly actionType: string;
   readonly node: string;
   readonly service: string;
+  /** The approval or rejection this event records, if any. */
+  readonly decision: DecisionKind | null;
+  /** Hex SHA-256 over `previousHash` and the event's canonical form (historyChain.ts). */
+  readonly hash: string;
+  readonly previousHash: string;
 }
 
 export interface ActionWithHistory extends Action {
@@ -69,7 +91,8 @@ export interface ActionWithHistory extends Action {
 /** What a new action is made of before the store gives it an id. */
 export type NewAction = Omit<
   Action,
-  'id' | 'createdAt' | 'updatedAt' | 'status' | 'attempt' | 'lease' | 'result' | 'error' | 'control' | 'pausedByHalt' | 'controlSequence'
+  | 'id' | 'createdAt' | 'updatedAt' | 'status' | 'attempt' | 'lease' | 'result' | 'error' | 'control' | 'pausedByHalt' | 'controlSequence'
+  | 'approvedBy' | 'policyVerdict'
 >;
 
 /** The lease currently holding the action, if any. */
@@ -106,6 +129,7 @@ export function actionRecord(fields: NewAction, state: ActionState): Action {
     payload: fields.payload,
     rollbackReference: fields.rollbackReference,
     expiresAt: fields.expiresAt,
+    approvalsRequired: fields.approvalsRequired,
     attempt: state.attempt,
     maxAttempts: fields.maxAttempts,
     lease: state.lease,
@@ -114,6 +138,8 @@ export function actionRecord(fields: NewAction, state: ActionState): Action {
     control: state.control,
     pausedByHalt: state.pausedByHalt,
     controlSequence: state.controlSequence,
+    approvedBy: state.approvedBy,
+    policyVerdict: state.policyVerdict,
   };
 }
 

@@ -1,7 +1,7 @@
-import { actionRecord, activeLease, type Action, type ControlState, type JsonObject, type Lease } from './action.js';
+import { actionRecord, activeLease, type Action, type ControlState, type DecisionKind, type JsonObject, type Lease } from './action.js';
 import type { ActionStatus } from './actionStatus.js';
 import type { HaltState } from './controlSignal.js';
-import { ConflictError, IllegalTransitionError, LeaseLostError, PreconditionError } from './errors.js';
+import { ConflictError, IllegalTransitionError, LeaseLostError, PermissionDeniedError, PreconditionError } from './errors.js';
 import { transition, type Move } from './transitions.js';
 
 /** The fields a change may set besides the status. */
@@ -13,6 +13,8 @@ export interface ActionPatch {
   control?: ControlState;
   pausedByHalt?: boolean;
   controlSequence?: number;
+  approvedBy?: readonly string[];
+  expiresAt?: number | null;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface ActionChange {
   readonly to: ActionStatus;
   readonly patch: ActionPatch;
   /** null when the status does not change and history records nothing (a heartbeat). */
-  readonly event: { readonly move: Move; readonly actor: string; readonly reason: string } | null;
+  readonly event: { readonly move: Move; readonly actor: string; readonly reason: string; readonly decision?: DecisionKind } | null;
 }
 
 export const SYSTEM_ACTOR = 'system';
@@ -39,9 +41,9 @@ export function requireNotHalted(halt: HaltState, what: string): void {
   throw new PreconditionError(`actiongate is halted${by}; ${what} is refused until Unhalt`);
 }
 
-function move(action: Action, name: Move, actor: string, reason: string, patch: ActionPatch = {}): ActionChange {
+function move(action: Action, name: Move, actor: string, reason: string, patch: ActionPatch = {}, decision?: DecisionKind): ActionChange {
   const to = transition(action.id, action.status, name);
-  return { from: action.status, to, patch, event: { move: name, actor, reason } };
+  return { from: action.status, to, patch, event: decision === undefined ? { move: name, actor, reason } : { move: name, actor, reason, decision } };
 }
 
 /** A proposal past its expiry is no longer a standing request, even before the sweep marks it EXPIRED. */
@@ -53,23 +55,65 @@ function requireUnexpired(action: Action, verb: string, now: number): void {
   }
 }
 
-export function approve(action: Action, actor: string, reason: string, halt: HaltState, now: number): ActionChange {
+export interface Approver {
+  /** The principal's name, as history records it. */
+  readonly actor: string;
+  /**
+   * Whether the name tells people apart. The open mode's one principal
+   * (`anonymous`) does not: the proposer and four-eyes checks need identities.
+   */
+  readonly identified: boolean;
+}
+
+/**
+ * One approval. The proposer never approves its own action, and the same
+ * principal never counts twice; the action becomes APPROVED once
+ * `approvalsRequired` distinct principals have approved it, and from then has
+ * `approvalTtlMs` to be claimed.
+ */
+export function approve(action: Action, approver: Approver, reason: string, halt: HaltState, now: number, approvalTtlMs: number): ActionChange {
   requireNotHalted(halt, 'approval');
   requireUnexpired(action, 'approve', now);
-  return move(action, 'approve', actor, reason);
+  const { actor } = approver;
+  if (action.status === 'PENDING' && approver.identified) {
+    if (actor === action.proposedBy) throw new PermissionDeniedError(`the proposer cannot approve its own action (${actor} proposed ${action.id}); it may reject it`);
+    const earlier = action.approvedBy.indexOf(actor);
+    if (earlier !== -1) {
+      throw new PreconditionError(
+        `${actor} already approved action ${action.id} (approval ${earlier + 1} of ${action.approvalsRequired}); the next approval must come from someone else`,
+      );
+    }
+  }
+  const approvedBy = [...action.approvedBy, actor];
+  if (approvedBy.length < action.approvalsRequired) {
+    return move(action, 'endorse', actor, reason || `approval ${approvedBy.length} of ${action.approvalsRequired}`, { approvedBy }, 'APPROVE');
+  }
+  return move(action, 'approve', actor, reason, { approvedBy, expiresAt: now + approvalTtlMs }, 'APPROVE');
 }
 
+/** One rejection rejects. The proposer may reject (withdraw) its own action. */
 export function reject(action: Action, actor: string, reason: string, now: number): ActionChange {
   requireUnexpired(action, 'reject', now);
-  return move(action, 'reject', actor, reason);
+  return move(action, 'reject', actor, reason, {}, 'REJECT');
 }
 
-export function expirePending(action: Action, now: number): ActionChange {
+/** An approval that was never used: approved, never claimed, and past its approval deadline. */
+function approvalLapsed(action: Action, now: number): boolean {
+  return action.status === 'APPROVED' && action.attempt === 0 && action.expiresAt !== null && action.expiresAt <= now;
+}
+
+/** Fails closed: a PENDING action nobody decided in time, or an APPROVED one nobody claimed in time, expires. */
+export function expire(action: Action, now: number): ActionChange {
+  if (action.status === 'APPROVED') {
+    if (!approvalLapsed(action, now)) throw new ConflictError(`the approval of action ${action.id} has not expired`);
+    return move(action, 'expire', SYSTEM_ACTOR, 'approval expired');
+  }
   if (action.status === 'PENDING' && (action.expiresAt === null || action.expiresAt > now)) {
     throw new ConflictError(`action ${action.id} has not expired`);
   }
   return move(action, 'expire', SYSTEM_ACTOR, 'not decided before it expired');
 }
+
 
 export interface ClaimTerms {
   /** The caller, recorded in history; the executor is named in the lease and the reason. */
@@ -83,6 +127,10 @@ export function claim(action: Action, terms: ClaimTerms, now: number, halt: Halt
   requireNotHalted(halt, 'claiming an action');
   if (action.status === 'APPROVED' && action.control === 'PAUSED') {
     throw new PreconditionError(`action ${action.id} is APPROVED but PAUSED; resume it before claiming it`);
+  }
+  // A claim that races the approval's expiry loses, whether or not the sweep got there first.
+  if (approvalLapsed(action, now)) {
+    throw new PreconditionError(`the approval of action ${action.id} expired at ${new Date(action.expiresAt!).toISOString()} unused; it cannot run, propose it again`);
   }
   const attempt = action.attempt + 1;
   const lease: Lease = { leaseId: terms.leaseId, executorId: terms.executorId, expiresAt: now + terms.ttlMs, ttlMs: terms.ttlMs };

@@ -23,6 +23,8 @@ export interface ProposalLimits {
   maxAttempts: number;
   defaultPendingTtlSeconds: number;
   maxPendingTtlSeconds: number;
+  /** Distinct approvals each risk level needs (the policy's approvals_required). */
+  approvalsRequired: Readonly<Record<RiskLevel, number>>;
 }
 
 /** Checks a proposal and turns it into a new action; throws ValidationError naming the field. */
@@ -51,9 +53,11 @@ export function validateProposal(
     actionType,
     riskLevel,
     confidence: input.confidence,
-    // Recommendation-only mode: every action waits for a person until a policy says otherwise.
+    // Every action waits for people unless an enforcing policy rule approves it.
     approvalRequired: true,
-    autonomousEligible: riskLevel === 'SAFE',
+    // Set from the policy's verdict once the store has judged the proposal.
+    autonomousEligible: false,
+    approvalsRequired: limits.approvalsRequired[riskLevel],
     payload: input.payload,
     rollbackReference: limitText('rollback_reference', input.rollbackReference, 1024),
     expiresAt: now + (ttlSeconds === 0 ? limits.defaultPendingTtlSeconds : ttlSeconds) * 1000,

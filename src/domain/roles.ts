@@ -8,7 +8,7 @@ export const ROLES: readonly Role[] = ['agent', 'approver', 'executor', 'operato
 /** Every RPC of actiongate.v1, by its name in the contract. */
 export type Rpc =
   | 'Propose' | 'Approve' | 'Reject' | 'Execute' | 'Heartbeat' | 'Complete' | 'Fail' | 'GetAction' | 'ListActions' | 'WatchActions'
-  | 'Subscribe' | 'Pause' | 'Resume' | 'Terminate' | 'Halt' | 'Unhalt' | 'GetControlState' | 'Ack';
+  | 'Subscribe' | 'Pause' | 'Resume' | 'Terminate' | 'Halt' | 'Unhalt' | 'GetControlState' | 'Ack' | 'VerifyHistory' | 'GetPolicy';
 
 /** The role each RPC needs; null for the reads open to every authenticated principal. admin may call everything. */
 export const REQUIRED_ROLE: Readonly<Record<Rpc, Role | null>> = {
@@ -30,6 +30,8 @@ export const REQUIRED_ROLE: Readonly<Record<Rpc, Role | null>> = {
   ListActions: null,
   WatchActions: null,
   GetControlState: null,
+  VerifyHistory: null,
+  GetPolicy: null,
 };
 
 /** Who is calling, as the credential says; never taken from a request field. */

@@ -4,6 +4,7 @@ import { IllegalTransitionError } from './errors.js';
 /** Every way an action can change status. */
 export type Move =
   | 'approve'
+  | 'endorse'
   | 'reject'
   | 'expire'
   | 'claim'
@@ -20,8 +21,11 @@ interface MoveRule {
 /** The one table that decides every move. */
 export const TRANSITIONS: Readonly<Record<Move, MoveRule>> = {
   approve: { from: ['PENDING'], to: 'APPROVED' },
+  // An approval that is not yet the last one needed: recorded, and the action stays PENDING.
+  endorse: { from: ['PENDING'], to: 'PENDING' },
   reject: { from: ['PENDING'], to: 'REJECTED' },
-  expire: { from: ['PENDING'], to: 'EXPIRED' },
+  // Not decided in time, or approved and not claimed in time: expiry fails closed.
+  expire: { from: ['PENDING', 'APPROVED'], to: 'EXPIRED' },
   claim: { from: ['APPROVED'], to: 'RUNNING' },
   complete: { from: ['RUNNING'], to: 'COMPLETED' },
   fail: { from: ['RUNNING'], to: 'FAILED' },

@@ -15,12 +15,16 @@ import { actionToProto, controlToProto, riskFromProto, statusesFromProto } from 
 import type { ServerConfig } from './ServerConfig.js';
 import { unaryHandler, type HandlerEnv } from './unaryHandler.js';
 import { waitForClaim } from './waitForClaim.js';
+import type { PolicyState } from './policy/PolicyState.js';
+import { policyJudge } from './policyJudge.js';
+import { policyToProto } from './policy/policyToProto.js';
 import { watchActionsHandler } from './watchActions.js';
 
 export interface ActionServiceDeps extends HandlerEnv {
   readonly store: ActionStore;
   readonly catalog: ActionCatalog;
   readonly config: ServerConfig;
+  readonly policy: PolicyState;
 }
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -35,7 +39,7 @@ function claimStep(actor: string, executorId: string, ttlSeconds: number): lifec
 }
 
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
-  const { store, catalog, config, log } = deps;
+  const { store, catalog, config, log, policy: policyState } = deps;
   const unary = <Req, Res>(method: Rpc, handle: (request: Req, context: CallContext) => Promise<Res>) =>
     unaryHandler(method, deps, handle);
 
@@ -64,6 +68,8 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
 
   return {
     propose: unary('Propose', async (req, ctx) => {
+      const policy = policyState.current;
+      const now = Date.now();
       const proposal = validateProposal(
         {
           actionType: req.actionType,
@@ -78,18 +84,21 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
           ttlSeconds: req.ttlSeconds,
         },
         ctx.actor,
-        Date.now(),
+        now,
         catalog,
-        config,
+        { ...config, defaultPendingTtlSeconds: policy.pendingTtlSeconds, approvalsRequired: policy.approvalsRequired },
       );
-      const { action, replayed } = await store.create(proposal);
+      const { action, replayed } = await store.create(proposal, policyJudge(policy, catalog, now));
       if (!replayed) logTransition(action, ctx.actor);
       return { action: actionToProto(action), replayed };
     }),
 
     approve: unary('Approve', async (req, ctx) => {
       const reason = limitText('reason', req.reason.trim(), 1024);
-      const action = await decide(req.actionId, ctx.actor, (current, now, halt) => lifecycle.approve(current, ctx.actor, reason, halt, now));
+      // Without an auth file every caller is `anonymous`: people cannot be told apart, so the proposer and four-eyes checks cannot apply.
+      const approver = { actor: ctx.actor, identified: !deps.auth.open };
+      const approvalTtlMs = policyState.current.approvalTtlSeconds * 1000;
+      const action = await decide(req.actionId, ctx.actor, (current, now, halt) => lifecycle.approve(current, approver, reason, halt, now, approvalTtlMs));
       return { action: actionToProto(action) };
     }),
 
@@ -190,5 +199,18 @@ export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServ
     }),
 
     watchActions: watchActionsHandler(deps),
+
+    verifyHistory: unary('VerifyHistory', async () => {
+      const check = await store.verifyHistory();
+      return {
+        ok: check.ok,
+        eventsChecked: String(check.eventsChecked),
+        firstBadSequence: String(check.firstBadSequence),
+        firstBadActionId: check.firstBadActionId,
+        problem: check.problem,
+      };
+    }),
+
+    getPolicy: unary('GetPolicy', async () => policyToProto(policyState.current, policyState.loadedAt)),
   };
 }

@@ -7,7 +7,8 @@ const SWEEP_BATCH = 200;
 
 /**
  * Returns actions whose lease ran out to APPROVED (or FAILED once attempts are
- * spent) and expires PENDING actions nobody decided in time. Each step is
+ * spent), and expires PENDING actions nobody decided in time and APPROVED ones
+ * nobody claimed in time. Each step is
  * decided again inside the store's transaction, so a heartbeat or a decision
  * that lands first wins and the sweep skips that action.
  */
@@ -38,7 +39,8 @@ export class LeaseSweeper {
     const expired = await this.store.findExpired(now, SWEEP_BATCH);
     const steps = [
       ...expired.leases.map((id) => this.apply(id, (current, at) => lifecycle.expireLease(current, at))),
-      ...expired.pending.map((id) => this.apply(id, (current, at) => lifecycle.expirePending(current, at))),
+      ...expired.pending.map((id) => this.apply(id, (current, at) => lifecycle.expire(current, at))),
+      ...expired.approvals.map((id) => this.apply(id, (current, at) => lifecycle.expire(current, at))),
     ];
     const changed = await Promise.all(steps);
     return changed.filter(Boolean).length;

@@ -29,6 +29,8 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** The principals file (YAML); null runs open, every caller `anonymous`, which is allowed on loopback only. */
   readonly authFile: string | null;
+  /** The policy file (YAML); null keeps the built-in default: recommend mode, no rules. */
+  readonly policyFile: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -52,4 +54,5 @@ export const DEFAULT_CONFIG: ServerConfig = {
   keepaliveTimeoutMs: 5_000,
   logLevel: 'info',
   authFile: null,
+  policyFile: null,
 };

@@ -1,4 +1,4 @@
-import type { Action, ActionWithHistory, ControlState, HistoryEvent, Lease } from '../domain/action.js';
+import type { Action, ActionWithHistory, ControlState, DecisionKind, HistoryEvent, Lease, PolicyVerdict } from '../domain/action.js';
 import type { ActionStatus } from '../domain/actionStatus.js';
 import { ValidationError } from '../domain/errors.js';
 import { requireListWithin } from '../domain/validation.js';
@@ -32,6 +32,10 @@ const CONTROL_TO_PROTO: Record<ControlState, pb.ControlState> = {
 
 export function statusToProto(status: ActionStatus): pb.ActionStatus {
   return STATUS_TO_PROTO[status];
+}
+
+export function riskToProto(risk: RiskLevel): pb.RiskLevel {
+  return RISK_TO_PROTO[risk];
 }
 
 export function controlToProto(control: ControlState): pb.ControlState {
@@ -72,6 +76,9 @@ export function eventToProto(event: HistoryEvent): pb.HistoryEvent {
     actionType: event.actionType,
     node: event.node,
     service: event.service,
+    decision: event.decision === null ? pb.DecisionKind.DECISION_KIND_UNSPECIFIED : DECISION_TO_PROTO[event.decision],
+    hash: event.hash,
+    previousHash: event.previousHash,
   };
 }
 
@@ -83,14 +90,21 @@ export function leaseToProto(lease: Lease, attempt: number): pb.Lease {
   return { leaseId: '', executorId: lease.executorId, leaseExpiresAt: new Date(lease.expiresAt), attempt };
 }
 
+const DECISION_TO_PROTO: Record<DecisionKind, pb.DecisionKind> = {
+  APPROVE: pb.DecisionKind.DECISION_KIND_APPROVE,
+  REJECT: pb.DecisionKind.DECISION_KIND_REJECT,
+};
+
 function decisionsOf(history: readonly HistoryEvent[]): pb.Decision[] {
   const decisions: pb.Decision[] = [];
   for (const event of history) {
-    if (event.from !== 'PENDING') continue;
-    if (event.to === 'APPROVED') decisions.push({ kind: pb.DecisionKind.DECISION_KIND_APPROVE, actor: event.actor, reason: event.reason, at: new Date(event.at) });
-    if (event.to === 'REJECTED') decisions.push({ kind: pb.DecisionKind.DECISION_KIND_REJECT, actor: event.actor, reason: event.reason, at: new Date(event.at) });
+    if (event.decision !== null) decisions.push({ kind: DECISION_TO_PROTO[event.decision], actor: event.actor, reason: event.reason, at: new Date(event.at) });
   }
   return decisions;
+}
+
+function verdictToProto(verdict: PolicyVerdict | null): pb.PolicyVerdict | undefined {
+  return verdict === null ? undefined : { rule: verdict.rule, wouldApprove: verdict.wouldApprove, mode: verdict.mode, reason: verdict.reason };
 }
 
 /** The wire form of an action; history (and the decisions read from it) only when the action carries it. */
@@ -123,5 +137,7 @@ export function actionToProto(action: Action | ActionWithHistory): pb.Action {
     expiresAt: action.expiresAt === null ? undefined : new Date(action.expiresAt),
     controlState: CONTROL_TO_PROTO[action.control],
     pausedByHalt: action.pausedByHalt,
+    approvalsRequired: action.approvalsRequired,
+    policyVerdict: verdictToProto(action.policyVerdict),
   };
 }

@@ -10,6 +10,8 @@ import { createActionServiceHandlers } from './ActionServiceHandlers.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
 import { CONTROL_SERVICE_DEFINITION } from './controlServiceDefinition.js';
 import { AuthState } from './auth/AuthState.js';
+import { PolicyState } from './policy/PolicyState.js';
+import { DEFAULT_POLICY } from '../domain/policy.js';
 import { LeaseSweeper } from './LeaseSweeper.js';
 import { OpenStreams } from './OpenStreams.js';
 import { reflectionAuth } from './reflectionAuth.js';
@@ -58,9 +60,12 @@ function tryShutdown(server: Server, graceMs: number): Promise<void> {
 
 /** Starts the gRPC server on `config.listen` over an opened store; the server owns the store from here on. */
 export async function startServer(config: ServerConfig, store: ActionStore, log: Logger): Promise<RunningServer> {
+  const catalog = new ActionCatalog(config.actionTypes);
   let auth: AuthState;
+  let policy: PolicyState;
   try {
     auth = AuthState.open(config.authFile, log);
+    policy = new PolicyState(config.policyFile, catalog, log, { ...DEFAULT_POLICY, pendingTtlSeconds: config.defaultPendingTtlSeconds });
   } catch (err) {
     await store.close();
     throw err;
@@ -80,14 +85,13 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': MIN_CLIENT_PING_INTERVAL_MS,
   });
-  const catalog = new ActionCatalog(config.actionTypes);
   const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
   const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health());
   const stopCounting = countCommits(store, metrics);
   const streamEnv = { log, shutdown: shutdownController.signal, metrics, auth };
   const env = { ...streamEnv, streams: new OpenStreams(streamEnv) };
-  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config }));
+  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config, policy }));
   server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
@@ -120,6 +124,8 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   }
   sweeper.start();
   auth.start();
+  policy.start();
+  log.info({ mode: policy.current.mode, rules: policy.current.rules.length, source: policy.current.source }, 'policy in force');
   if (auth.open) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
   log.info({ address, httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
 
@@ -132,6 +138,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       shutdownController.abort();
       hub.stop();
       auth.stop();
+      policy.stop();
       await tryShutdown(server, config.shutdownGraceMs);
       await sweeper.stop();
       await sidePort?.close();

@@ -1,6 +1,7 @@
-import type { Action, ActionWithHistory, HistoryEvent, NewAction } from '../domain/action.js';
+import type { Action, ActionWithHistory, HistoryEvent, NewAction, PolicyVerdict } from '../domain/action.js';
 import type { ActionStatus } from '../domain/actionStatus.js';
 import type { ActionChangeStep } from '../domain/lifecycle.js';
+import type { HaltState } from '../domain/controlSignal.js';
 import type { ControlStore } from './ControlStore.js';
 import type { StoreHealth } from './storeErrors.js';
 
@@ -31,7 +32,32 @@ export interface CreateResult {
 export interface ExpiredIds {
   readonly leases: readonly string[];
   readonly pending: readonly string[];
+  /** APPROVED, never claimed, past the approval's deadline. */
+  readonly approvals: readonly string[];
 }
+
+/** The outcome of checking the history's hash chain. */
+export interface ChainCheck {
+  readonly ok: boolean;
+  readonly eventsChecked: number;
+  /** The first event that does not match (0 when the chain holds). */
+  readonly firstBadSequence: number;
+  readonly firstBadActionId: string;
+  readonly problem: string;
+}
+
+/** What the policy made of a new proposal, and the approval step it takes when it approves. */
+export interface Judgement {
+  readonly verdict: PolicyVerdict;
+  /** Applied to the new action in the same transaction; null leaves it PENDING. */
+  readonly approve: ActionChangeStep | null;
+}
+
+/**
+ * Judges a new proposal inside the store's transaction. `approvalsThisHour`
+ * counts the would-approve verdicts for its service in the last hour.
+ */
+export type Judge = (action: Action, approvalsThisHour: () => number, halt: HaltState) => Judgement;
 
 export type EventListener = (events: readonly HistoryEvent[]) => void;
 
@@ -40,7 +66,7 @@ export type EventListener = (events: readonly HistoryEvent[]) => void;
  * change and its history event are durable, written in one transaction.
  */
 export interface ActionStore extends ControlStore {
-  create(action: NewAction): Promise<CreateResult>;
+  create(action: NewAction, judge?: Judge): Promise<CreateResult>;
   /** Applies `decide` to the stored action; NotFoundError when there is none. */
   update(actionId: string, decide: Decide): Promise<ActionWithHistory>;
   /** Claims the oldest claimable APPROVED action that matches, or resolves null. */
@@ -53,6 +79,8 @@ export interface ActionStore extends ControlStore {
   /** Called with each batch of committed events, in sequence order. */
   onEvents(listener: EventListener): () => void;
   health(): StoreHealth;
+  /** Checks the whole history's hash chain as it is stored now. */
+  verifyHistory(): Promise<ChainCheck>;
   close(): Promise<void>;
 }
 

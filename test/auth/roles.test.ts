@@ -58,17 +58,17 @@ describe('who may call what', () => {
 
   const propose = async (c: Clients): Promise<Action> =>
     (await c.actions.propose({ actionType: 'rerun_healthcheck', node: `n-${Math.random()}`, service: 'api' })).action!;
-  const running = async (c: Clients) => {
-    const action = await propose(c);
-    await c.actions.approve({ actionId: action.actionId });
-    const claim = await c.actions.execute({ executorId: EXECUTOR_ID, actionId: action.actionId });
-    return { actionId: action.actionId, leaseId: claim.leaseId, sequence: '0' };
-  };
-  const pending = async (c: Clients) => ({ actionId: (await propose(c)).actionId, leaseId: '', sequence: '0' });
-  const approved = async (c: Clients) => {
-    const target = await pending(c);
-    await c.actions.approve({ actionId: target.actionId });
+  // Set-ups propose as the agent and approve as the approver: nobody approves their own proposal.
+  const pending = async () => ({ actionId: (await propose(clients.get('agent')!)).actionId, leaseId: '', sequence: '0' });
+  const approved = async () => {
+    const target = await pending();
+    await clients.get('approver')!.actions.approve({ actionId: target.actionId });
     return target;
+  };
+  const running = async (c: Clients) => {
+    const target = await approved();
+    const claim = await c.actions.execute({ executorId: EXECUTOR_ID, actionId: target.actionId });
+    return { ...target, leaseId: claim.leaseId };
   };
   const none = async () => ({ actionId: '', leaseId: '', sequence: '0' });
 
@@ -103,6 +103,8 @@ describe('who may call what', () => {
       call: (c) => c.control.unhalt('drill over'),
     },
     GetControlState: { prepare: pending, call: (c, x) => c.control.getControlState(x.actionId) },
+    VerifyHistory: { prepare: none, call: (c) => c.actions.verifyHistory() },
+    GetPolicy: { prepare: none, call: (c) => c.actions.getPolicy() },
     Ack: {
       prepare: async (c) => {
         const target = await running(c);
@@ -153,7 +155,7 @@ describe('who may call what', () => {
   it('an executor acts only as its own executor ids, and only on leases it holds', async () => {
     const runner = clients.get('executor')!;
     const action = await propose(admin);
-    await admin.actions.approve({ actionId: action.actionId });
+    await clients.get('approver')!.actions.approve({ actionId: action.actionId });
     for (const refused of [
       runner.actions.execute({ executorId: 'someone-else', actionId: action.actionId }),
       runner.control.ack('someone-else', ['1']),

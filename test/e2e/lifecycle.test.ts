@@ -109,7 +109,10 @@ describe('the action lifecycle end to end', () => {
     const action = await proposeAction(t.actions, { actionType, riskLevel: RiskLevel[`RISK_LEVEL_${requested}`] });
     expect(RiskLevel[action.riskLevel]).toBe(`RISK_LEVEL_${expected}`);
     expect(action.approvalRequired).toBe(true);
-    expect(action.autonomousEligible).toBe(expected === 'SAFE');
+    // Without a policy file nothing is autonomous, and the verdict says why; DANGEROUS needs two people.
+    expect(action.autonomousEligible).toBe(false);
+    expect(action.policyVerdict).toMatchObject({ mode: 'recommend', wouldApprove: false });
+    expect(action.approvalsRequired).toBe(expected === 'DANGEROUS' ? 2 : 1);
     expect(RiskLevel[(await getAction(t.actions, action.actionId)).riskLevel]).toBe(`RISK_LEVEL_${expected}`);
   });
 

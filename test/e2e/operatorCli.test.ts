@@ -32,7 +32,10 @@ describe('the operator commands', () => {
     const id: string = proposed.json.action.actionId;
     expect(proposed.json.action).toMatchObject({ status: 'ACTION_STATUS_PENDING', riskLevel: 'RISK_LEVEL_DANGEROUS', payload: { image: 'checkout:1.4.2' } });
 
-    expect((await cli('approve', id, '--reason', 'looks right')).json.action.status).toBe('ACTION_STATUS_APPROVED');
+    // DANGEROUS needs two approvals; the first leaves it PENDING.
+    const first = (await cli('approve', id, '--reason', 'looks right')).json.action;
+    expect(first).toMatchObject({ status: 'ACTION_STATUS_PENDING', approvalsRequired: 2, decisions: [{ kind: 'DECISION_KIND_APPROVE' }] });
+    expect((await cli('approve', id, '--reason', 'agreed')).json.action.status).toBe('ACTION_STATUS_APPROVED');
     expect((await cli('pause', id)).json.signal.signal).toBe('SIGNAL_PAUSE');
     expect((await cli('terminate', id, '--reason', 'wrong cluster')).json.action.status).toBe('ACTION_STATUS_TERMINATED');
     const listed = await cli('list', '--status', 'terminated');

@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Action, Lease } from '../../src/domain/action.js';
 import { ACTION_STATUSES, isTerminal, type ActionStatus } from '../../src/domain/actionStatus.js';
 import { NOT_HALTED } from '../../src/domain/controlSignal.js';
-import { ConflictError, IllegalTransitionError, LeaseLostError } from '../../src/domain/errors.js';
+import { ConflictError, IllegalTransitionError, LeaseLostError, PermissionDeniedError, PreconditionError } from '../../src/domain/errors.js';
 import * as lifecycle from '../../src/domain/lifecycle.js';
 import { canMove, transition, TRANSITIONS, type Move } from '../../src/domain/transitions.js';
 
 /** The lifecycle as ARCHITECTURE.md draws it, written out independently of the code under test. */
 const EXPECTED: Record<Move, Partial<Record<ActionStatus, ActionStatus>>> = {
   approve: { PENDING: 'APPROVED' },
+  endorse: { PENDING: 'PENDING' },
   reject: { PENDING: 'REJECTED' },
-  expire: { PENDING: 'EXPIRED' },
+  expire: { PENDING: 'EXPIRED', APPROVED: 'EXPIRED' },
   claim: { APPROVED: 'RUNNING' },
   complete: { RUNNING: 'COMPLETED' },
   fail: { RUNNING: 'FAILED' },
@@ -19,6 +20,8 @@ const EXPECTED: Record<Move, Partial<Record<ActionStatus, ActionStatus>>> = {
 };
 const MOVES = Object.keys(EXPECTED) as Move[];
 const ID = '01890000-0000-7000-8000-000000000001';
+const ALICE = { actor: 'alice', identified: true };
+const BOB = { actor: 'bob', identified: true };
 
 const pairs = ACTION_STATUSES.flatMap((status) => MOVES.map((move) => ({ status, move, to: EXPECTED[move][status] })));
 
@@ -68,7 +71,8 @@ function action(overrides: Partial<Action> = {}): Action {
     id: ID, createdAt: NOW - 60_000, updatedAt: NOW - 60_000, proposedBy: 'anonymous', idempotencyKey: '', correlationId: '',
     node: 'n1', service: 'api', actionType: 'redeploy_service', riskLevel: 'GUARDED', confidence: 0.5, approvalRequired: true,
     autonomousEligible: false, status: 'PENDING', payload: {}, rollbackReference: '', expiresAt: NOW + 3_600_000, attempt: 0,
-    maxAttempts: 3, lease: null, result: null, error: '', control: 'NONE', pausedByHalt: false, controlSequence: 0, ...overrides,
+    maxAttempts: 3, lease: null, result: null, error: '', control: 'NONE', pausedByHalt: false, controlSequence: 0,
+    approvalsRequired: 1, approvedBy: [], policyVerdict: null, ...overrides,
   };
 }
 
@@ -84,12 +88,31 @@ function thrownBy(fn: () => unknown): unknown {
 }
 
 describe('lifecycle steps', () => {
-  it('approve and reject record actor and reason, and only from PENDING', () => {
-    expect(lifecycle.approve(action(), 'alice', 'ok', NOT_HALTED, NOW)).toEqual({ from: 'PENDING', to: 'APPROVED', patch: {}, event: { move: 'approve', actor: 'alice', reason: 'ok' } });
-    expect(lifecycle.reject(action(), 'bob', 'no', NOW).to).toBe('REJECTED');
-    const err = thrownBy(() => lifecycle.approve(action({ status: 'REJECTED' }), 'alice', 'ok', NOT_HALTED, NOW));
+  it('approve and reject record actor, reason and decision, and only from PENDING', () => {
+    expect(lifecycle.approve(action(), ALICE, 'ok', NOT_HALTED, NOW, 3_600_000)).toEqual({
+      from: 'PENDING', to: 'APPROVED', patch: { approvedBy: ['alice'], expiresAt: NOW + 3_600_000 }, event: { move: 'approve', actor: 'alice', reason: 'ok', decision: 'APPROVE' },
+    });
+    expect(lifecycle.reject(action(), 'bob', 'no', NOW)).toMatchObject({ to: 'REJECTED', event: { decision: 'REJECT' } });
+    const err = thrownBy(() => lifecycle.approve(action({ status: 'REJECTED' }), ALICE, 'ok', NOT_HALTED, NOW, 1000));
     expect(err).toBeInstanceOf(IllegalTransitionError);
     expect((err as IllegalTransitionError).current).toBe('REJECTED');
+  });
+
+  it('the proposer never approves its own action, and four eyes need two distinct approvers', () => {
+    const proposed = action({ proposedBy: 'alice', approvalsRequired: 2 });
+    expect(thrownBy(() => lifecycle.approve(proposed, ALICE, 'mine', NOT_HALTED, NOW, 1000))).toBeInstanceOf(PermissionDeniedError);
+    const first = lifecycle.approve(proposed, BOB, 'one', NOT_HALTED, NOW, 1000);
+    expect(first).toMatchObject({ to: 'PENDING', patch: { approvedBy: ['bob'] }, event: { move: 'endorse', decision: 'APPROVE' } });
+    const once = action({ proposedBy: 'alice', approvalsRequired: 2, approvedBy: ['bob'] });
+    const twice = thrownBy(() => lifecycle.approve(once, BOB, 'again', NOT_HALTED, NOW, 1000));
+    expect(twice).toBeInstanceOf(PreconditionError);
+    expect((twice as Error).message).toContain('bob already approved');
+    expect(lifecycle.approve(once, { actor: 'carol', identified: true }, 'two', NOT_HALTED, NOW, 1000)).toMatchObject({ to: 'APPROVED', patch: { approvedBy: ['bob', 'carol'] } });
+    // Without identities (open mode) each approval counts, and nobody can be told from the proposer.
+    const open = action({ proposedBy: 'anonymous', approvalsRequired: 2 });
+    const anonymous = { actor: 'anonymous', identified: false };
+    expect(lifecycle.approve(open, anonymous, '', NOT_HALTED, NOW, 1000).to).toBe('PENDING');
+    expect(lifecycle.approve(action({ proposedBy: 'anonymous', approvalsRequired: 2, approvedBy: ['anonymous'] }), anonymous, '', NOT_HALTED, NOW, 1000).to).toBe('APPROVED');
   });
 
   it('claim counts the attempt and sets the lease', () => {
@@ -134,10 +157,18 @@ describe('lifecycle steps', () => {
     expect(thrownBy(() => lifecycle.expireLease(running(), NOW))).toBeInstanceOf(ConflictError);
   });
 
-  it('expirePending expires only a PENDING action past its deadline', () => {
-    expect(lifecycle.expirePending(action({ expiresAt: NOW }), NOW).to).toBe('EXPIRED');
-    expect(thrownBy(() => lifecycle.expirePending(action({ expiresAt: NOW + 1 }), NOW))).toBeInstanceOf(ConflictError);
-    expect(thrownBy(() => lifecycle.expirePending(action({ status: 'APPROVED', expiresAt: NOW - 1 }), NOW))).toBeInstanceOf(IllegalTransitionError);
+  it('expire fails closed: a PENDING action past its deadline, or an APPROVED one never claimed in time', () => {
+    expect(lifecycle.expire(action({ expiresAt: NOW }), NOW).to).toBe('EXPIRED');
+    expect(thrownBy(() => lifecycle.expire(action({ expiresAt: NOW + 1 }), NOW))).toBeInstanceOf(ConflictError);
+    expect(lifecycle.expire(action({ status: 'APPROVED', expiresAt: NOW - 1 }), NOW)).toMatchObject({ to: 'EXPIRED', event: { reason: 'approval expired' } });
+    expect(thrownBy(() => lifecycle.expire(action({ status: 'APPROVED', expiresAt: NOW + 1 }), NOW))).toBeInstanceOf(ConflictError);
+    // An approval that was used once (a retry after a lost lease) does not expire.
+    expect(thrownBy(() => lifecycle.expire(action({ status: 'APPROVED', attempt: 1, expiresAt: NOW - 1 }), NOW))).toBeInstanceOf(ConflictError);
+    expect(thrownBy(() => lifecycle.expire(action({ status: 'RUNNING', expiresAt: NOW - 1 }), NOW))).toBeInstanceOf(IllegalTransitionError);
+    // A claim racing the expiry loses even before the sweep has run.
+    const lapsed = thrownBy(() => lifecycle.claim(action({ status: 'APPROVED', expiresAt: NOW }), { actor: 'x', executorId: 'e', leaseId: LEASE.leaseId, ttlMs: 1 }, NOW, NOT_HALTED));
+    expect(lapsed).toBeInstanceOf(PreconditionError);
+    expect((lapsed as Error).message).toContain('expired');
   });
 });
 

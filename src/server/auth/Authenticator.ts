@@ -1,5 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Principal, Role } from '../../domain/roles.js';
+import { sha256Hex } from '../../shared/sha256Hex.js';
 import type { PrincipalEntry } from './authFile.js';
 import { UnauthenticatedError } from './UnauthenticatedError.js';
 
@@ -11,9 +12,7 @@ export interface Credentials {
   readonly certificateCn: string | null;
 }
 
-export function sha256Hex(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export { sha256Hex };
 
 function principalOf(entry: PrincipalEntry): Principal {
   return { name: entry.name, roles: new Set<Role>(entry.roles), executorIds: entry.executorIds };

@@ -4,7 +4,7 @@ import { actionRecord, withHistory, type Action, type ActionWithHistory, type Hi
 import type { ActionControlMove } from '../../domain/control.js';
 import { requireSameProposal } from '../../domain/proposal.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
-import type { ActionFilter, ActionStore, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds } from '../ActionStore.js';
+import type { ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge } from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { uuidv7 } from '../uuidv7.js';
 import { actionFromRow, type ActionRow } from './actionRows.js';
@@ -15,6 +15,7 @@ import { DataDirLock } from './DataDirLock.js';
 import { DiskReserve } from './DiskReserve.js';
 import { DiskSpaceGuard, type DiskEvent } from './DiskSpaceGuard.js';
 import { GroupCommitter } from './GroupCommitter.js';
+import { chainUnchainedEvents, verifyChain } from './historyChain.js';
 import { openDatabase, WAL_FILE } from './openDatabase.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
 import { WalSync } from './WalSync.js';
@@ -23,6 +24,8 @@ import { WalSync } from './WalSync.js';
 // RUNNING or PENDING row on each sweep, so a large backlog slows the whole server.
 export const EXPIRED_LEASES_SQL =
   "SELECT id FROM actions INDEXED BY actions_running_lease WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?";
+export const EXPIRED_APPROVALS_SQL =
+  "SELECT id FROM actions INDEXED BY actions_approval_expiry WHERE status = 'APPROVED' AND attempt = 0 AND expires_at <= ? ORDER BY expires_at LIMIT ?";
 export const EXPIRED_PENDING_SQL =
   "SELECT id FROM actions INDEXED BY actions_pending_expiry WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?";
 
@@ -46,6 +49,7 @@ export interface SqliteStoreOptions {
 /** The reserve's file in the data directory. */
 export const DISK_RESERVE_FILE = 'disk-reserve';
 const ESSENTIAL = { essential: true };
+const HOUR_MS = 3600_000;
 
 /**
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is
@@ -81,6 +85,7 @@ export class SqliteActionStore implements ActionStore {
     let wal: WalSync;
     try {
       db = openDatabase(dataDir, { quickCheck: options.quickCheck });
+      chainUnchainedEvents(db);
       wal = WalSync.open(join(dataDir, WAL_FILE));
     } catch (err) {
       db?.close();
@@ -96,7 +101,7 @@ export class SqliteActionStore implements ActionStore {
     return store;
   }
 
-  create(input: NewAction): Promise<CreateResult> {
+  create(input: NewAction, judge?: Judge): Promise<CreateResult> {
     const { tables } = this;
     return this.committer.run((effects) => {
       if (input.idempotencyKey !== '') {
@@ -121,12 +126,21 @@ export class SqliteActionStore implements ActionStore {
         control: 'NONE',
         pausedByHalt: false,
         controlSequence: 0,
+        approvedBy: [],
+        policyVerdict: null,
       });
-      tables.insertAction(action);
-      const event = tables.appendEvent(action, null, 'proposed', input.proposedBy);
+      const judgement = judge?.(action, () => this.approvalsThisHour(action.service, now), tables.haltState()) ?? null;
+      const judged = judgement === null ? action : { ...action, policyVerdict: judgement.verdict, autonomousEligible: judgement.verdict.wouldApprove };
+      tables.insertAction(judged);
+      const event = tables.appendEvent(judged, null, 'proposed', input.proposedBy);
       effects.push({ event });
+      if (judgement?.approve != null) {
+        // Approved by the policy in the same transaction as the proposal.
+        const approved = tables.apply(tables.readRow(judged.id), judgement.approve, effects);
+        return { action: tables.withHistory(approved), replayed: false };
+      }
       // A new action's history is the one event just written: no need to read it back.
-      return { action: withHistory(action, [event]), replayed: false };
+      return { action: withHistory(judged, [event]), replayed: false };
     });
   }
 
@@ -150,7 +164,15 @@ export class SqliteActionStore implements ActionStore {
 
   findExpired(now: number, limit: number): Promise<ExpiredIds> {
     const ids = (sql: string): string[] => this.tables.statement(sql).pluck().all(now, limit) as string[];
-    return this.read(() => ({ leases: ids(EXPIRED_LEASES_SQL), pending: ids(EXPIRED_PENDING_SQL) }));
+    return this.read(() => ({ leases: ids(EXPIRED_LEASES_SQL), pending: ids(EXPIRED_PENDING_SQL), approvals: ids(EXPIRED_APPROVALS_SQL) }));
+  }
+
+  /** Would-approve verdicts for `service` in the hour before `now`: what the policy's rate limit counts. */
+  private approvalsThisHour(service: string, now: number): number {
+    return this.tables
+      .statement('SELECT COUNT(*) FROM actions INDEXED BY actions_policy_approvals WHERE service = ? AND created_at > ? AND policy_would_approve = 1')
+      .pluck()
+      .get(service, now - HOUR_MS) as number;
   }
 
   getAction(actionId: string): Promise<ActionWithHistory | null> {
@@ -197,6 +219,10 @@ export class SqliteActionStore implements ActionStore {
 
   unhalt(issuedBy: string, reason: string): Promise<{ halt: HaltState; resumed: string[] }> {
     return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects), ESSENTIAL);
+  }
+
+  verifyHistory(): Promise<ChainCheck> {
+    return this.read(() => verifyChain(this.tables.db));
   }
 
   health(): StoreHealth {

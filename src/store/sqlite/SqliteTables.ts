@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { withHistory, type Action, type ActionWithHistory, type HistoryEvent } from '../../domain/action.js';
 import { NOT_HALTED, type ControlSignal, type HaltState } from '../../domain/controlSignal.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { chainInput, GENESIS_HASH } from '../../domain/historyChain.js';
 import { changedAction, type ActionChange, type ActionChangeStep } from '../../domain/lifecycle.js';
+import { sha256Hex } from '../../shared/sha256Hex.js';
 import {
   actionFromRow, CHANGE_COLUMNS, changeValues, eventFromRow, INSERT_COLUMNS, insertValues, signalFromRow,
   type ActionRow, type EventRow, type SignalRow,
@@ -58,17 +60,24 @@ export class SqliteTables {
     const next = changedAction(current, change, now);
     const written = this.statement(UPDATE_ACTION).run([...changeValues(next, row.version + 1), current.id, row.version]);
     if (written.changes !== 1) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
-    if (change.event !== null) effects.push({ event: this.appendEvent(next, change.from, change.event.reason, change.event.actor) });
+    if (change.event !== null) effects.push({ event: this.appendEvent(next, change.from, change.event.reason, change.event.actor, change.event.decision ?? null) });
     return next;
   }
 
-  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string): HistoryEvent {
-    const at = action.updatedAt;
-    const inserted = this.statement(
-      'INSERT INTO action_events (action_id, from_status, to_status, actor, reason, at, attempt) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(action.id, from, action.status, actor, reason, at, action.attempt);
-    const sequence = Number(inserted.lastInsertRowid);
-    return { sequence, actionId: action.id, from, to: action.status, actor, reason, at, attempt: action.attempt, actionType: action.actionType, node: action.node, service: action.service };
+  /** Appends an event to the one history chain: its hash covers the previous event's hash. */
+  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): HistoryEvent {
+    const last = this.statement('SELECT sequence, hash FROM action_events ORDER BY sequence DESC LIMIT 1').get() as { sequence: number; hash: string | null } | undefined;
+    const sequence = (last?.sequence ?? 0) + 1;
+    const previousHash = last?.hash ?? GENESIS_HASH;
+    const event = {
+      sequence, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision,
+    };
+    const hash = sha256Hex(chainInput(event, previousHash));
+    this.statement(
+      `INSERT INTO action_events (sequence, action_id, from_status, to_status, actor, reason, at, attempt, decision, hash, previous_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(sequence, action.id, from, action.status, actor, reason, event.at, action.attempt, decision, hash, previousHash);
+    return { ...event, actionType: action.actionType, node: action.node, service: action.service, hash, previousHash };
   }
 
   insertSignal(draft: Omit<ControlSignal, 'sequence'>, effects: StoreEffect[]): ControlSignal {

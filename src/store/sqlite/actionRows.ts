@@ -1,4 +1,4 @@
-import type { Action, ControlState, HistoryEvent, JsonObject } from '../../domain/action.js';
+import type { Action, ControlState, HistoryEvent, JsonObject, PolicyVerdict } from '../../domain/action.js';
 import type { ActionStatus } from '../../domain/actionStatus.js';
 import type { ControlSignal, SignalKind } from '../../domain/controlSignal.js';
 import type { RiskLevel } from '../../domain/riskLevel.js';
@@ -34,6 +34,12 @@ export interface ActionRow {
   control: string;
   paused_by_halt: number;
   control_sequence: number;
+  approvals_required: number;
+  approved_by: string;
+  policy_rule: string | null;
+  policy_would_approve: number | null;
+  policy_mode: string | null;
+  policy_reason: string | null;
 }
 
 export interface SignalRow {
@@ -59,6 +65,9 @@ export interface EventRow {
   action_type: string;
   node: string;
   service: string;
+  decision: string | null;
+  hash: string | null;
+  previous_hash: string | null;
 }
 
 export function actionFromRow(row: ActionRow): Action {
@@ -91,6 +100,12 @@ export function actionFromRow(row: ActionRow): Action {
     control: row.control as ControlState,
     pausedByHalt: row.paused_by_halt === 1,
     controlSequence: row.control_sequence,
+    approvalsRequired: row.approvals_required,
+    approvedBy: JSON.parse(row.approved_by) as string[],
+    policyVerdict:
+      row.policy_mode === null
+        ? null
+        : { rule: row.policy_rule ?? '', wouldApprove: row.policy_would_approve === 1, mode: row.policy_mode as PolicyVerdict['mode'], reason: row.policy_reason ?? '' },
   };
 }
 
@@ -112,7 +127,8 @@ export const CHANGE_COLUMNS = [
   'version', 'updated_at', 'correlation_id', 'node', 'service', 'action_type', 'risk_level', 'confidence',
   'approval_required', 'autonomous_eligible', 'status', 'payload', 'rollback_reference', 'expires_at', 'attempt',
   'max_attempts', 'lease_id', 'lease_executor', 'lease_expires_at', 'lease_ttl_ms', 'result', 'error', 'control',
-  'paused_by_halt', 'control_sequence',
+  'paused_by_halt', 'control_sequence', 'approvals_required', 'approved_by', 'policy_rule', 'policy_would_approve', 'policy_mode',
+  'policy_reason',
 ] as const;
 
 /** Every column of `actions`, in the order of `insertValues`. */
@@ -149,6 +165,12 @@ export function changeValues(action: Action, version: number): unknown[] {
     action.control,
     action.pausedByHalt ? 1 : 0,
     action.controlSequence,
+    action.approvalsRequired,
+    JSON.stringify(action.approvedBy),
+    action.policyVerdict?.rule ?? null,
+    action.policyVerdict === null ? null : action.policyVerdict.wouldApprove ? 1 : 0,
+    action.policyVerdict?.mode ?? null,
+    action.policyVerdict?.reason ?? null,
   ];
 }
 
@@ -169,5 +191,8 @@ export function eventFromRow(row: EventRow): HistoryEvent {
     actionType: row.action_type,
     node: row.node,
     service: row.service,
+    decision: row.decision as HistoryEvent['decision'],
+    hash: row.hash ?? '',
+    previousHash: row.previous_hash ?? '',
   };
 }
