@@ -29,6 +29,19 @@ export interface ServerConfig {
   readonly logLevel: string;
   /** The principals file (YAML); null runs open, every caller `anonymous`, which is allowed on loopback only. */
   readonly authFile: string | null;
+  /** Serve open on an address that is not loopback anyway: `--allow-unauthenticated`, logged on every start. */
+  readonly allowUnauthenticated: boolean;
+  /** TLS (and, with a client CA, mutual TLS); null serves plaintext. */
+  readonly tls: ServerTlsConfig | null;
+}
+
+/** PEM files for TLS. */
+export interface ServerTlsConfig {
+  /** The server's certificate chain and its private key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Client certificates must be signed by this CA (mutual TLS); null asks clients for none. */
+  readonly clientCaFile: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -52,4 +65,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   keepaliveTimeoutMs: 5_000,
   logLevel: 'info',
   authFile: null,
+  allowUnauthenticated: false,
+  tls: null,
 };
