@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CONNECTION_FLAGS, connectionSettings, type ConnectionSettings } from '../client/connectionSettings.js';
 import { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
 import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
 import { ConfigError } from '../shared/ConfigError.js';
@@ -28,6 +29,8 @@ export interface ExecutorConfig {
   /** How long the control stream may be down before running actions hold at their checkpoints; null: a third of each lease. */
   readonly disconnectGraceMs: number | null;
   readonly logLevel: string;
+  /** The bearer token or token file and the TLS files to reach the server with; files are read by the caller. */
+  readonly connection: ConnectionSettings;
 }
 
 export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
@@ -43,6 +46,7 @@ export const DEFAULT_EXECUTOR_CONFIG: ExecutorConfig = {
   keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
   disconnectGraceMs: null,
   logLevel: 'info',
+  connection: { token: null, tokenFile: null, tlsCa: null, tlsCert: null, tlsKey: null },
 };
 
 /** The server's limits (ServerConfig.maxLeaseTtlSeconds, maxWaitSeconds); a larger value would be refused on every claim. */
@@ -94,6 +98,7 @@ function parse(argv: readonly string[]) {
         'keepalive-timeout-ms': { type: 'string' },
         'disconnect-grace-ms': { type: 'string' },
         'log-level': { type: 'string' },
+        ...CONNECTION_FLAGS,
       },
     }).values;
   } catch (err) {
@@ -132,5 +137,6 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
       ? d.disconnectGraceMs
       : intInRange('--disconnect-grace-ms', values['disconnect-grace-ms'], 0, 0, MAX_DISCONNECT_GRACE_MS),
     logLevel,
+    connection: asExecutorConfigError(() => connectionSettings(values, env)),
   };
 }
