@@ -2,6 +2,7 @@
 // kill switch, the executor API, and the generated message types. Never the server or the store.
 export { ActionClient, type ClientOptions } from './client/ActionClient.js';
 export { ControlClient } from './client/ControlClient.js';
+export { clientCredentials, type ClientTls } from './client/clientCredentials.js';
 export { ControlSubscriber, type ConnectionState, type ControlSubscriberOptions } from './client/ControlSubscriber.js';
 export { ActionGuard, ActionTerminatedError } from './client/ActionGuard.js';
 export { LocalControlState, type RunState, type ActionHold, type HaltHold } from './client/LocalControlState.js';

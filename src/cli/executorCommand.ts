@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { ActionClient } from '../client/ActionClient.js';
+import { connectionOptions } from '../client/connectionOptions.js';
 import { ControlClient } from '../client/ControlClient.js';
 import { ControlSubscriber } from '../client/ControlSubscriber.js';
 import { buildHandlers } from '../executor/buildHandlers.js';
@@ -43,7 +44,7 @@ export async function executorCommand(argv: readonly string[], env: NodeJS.Proce
     const actionTypes = resolveActionTypes(config.actionTypes, handlers.keys());
     log.level = config.logLevel;
     executorLog = log.child({ executorId: config.executorId });
-    const clientOptions = { keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs };
+    const clientOptions = { ...connectionOptions(config.connection), keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs };
     actions = new ActionClient(config.server, clientOptions);
     control = new ControlClient(config.server, clientOptions);
     const subscriber = new ControlSubscriber(control, config.executorId, {

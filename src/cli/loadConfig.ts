@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
-import { DEFAULT_CONFIG, type ServerConfig } from '../server/ServerConfig.js';
+import { OpenModeRefusedError } from '../server/OpenModeRefusedError.js';
+import { DEFAULT_CONFIG, type ServerConfig, type ServerTlsConfig } from '../server/ServerConfig.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { parseLogLevel } from '../shared/logLevels.js';
 import { parseAddress } from '../shared/parseAddress.js';
@@ -18,6 +19,17 @@ export interface ServeOptions {
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1, max?: number): number {
   return raw === undefined ? fallback : parseWholeNumber(name, raw, min, max);
+}
+
+/** TLS settings: a certificate needs its key, and a client CA needs the server's own certificate. */
+function tlsConfig(cert: string | undefined, key: string | undefined, clientCa: string | undefined): ServerTlsConfig | null {
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key: mutual TLS is served over TLS');
+    return null;
+  }
+  if (cert === undefined) throw new ConfigError('--tls-key needs --tls-cert, the certificate it belongs to');
+  if (key === undefined) throw new ConfigError('--tls-cert needs --tls-key, the private key of the certificate');
+  return { certFile: cert, keyFile: key, clientCaFile: clientCa ?? null };
 }
 
 /**
@@ -42,12 +54,23 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'keepalive-time-ms': { type: 'string' },
       'keepalive-timeout-ms': { type: 'string' },
       'skip-quick-check': { type: 'boolean' },
+      'auth-file': { type: 'string' },
+      'allow-unauthenticated': { type: 'boolean' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-client-ca': { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
   parseAddress('--listen', listen);
   const httpListen = values['http-listen'] ?? env.ACTIONGATE_HTTP_LISTEN ?? null;
   if (httpListen !== null) parseAddress('--http-listen', httpListen);
+  const authFile = values['auth-file'] ?? env.ACTIONGATE_AUTH_FILE ?? DEFAULT_CONFIG.authFile;
+  if (authFile !== null && authFile.trim() === '') throw new ConfigError('--auth-file must name a file');
+  const allowUnauthenticated = values['allow-unauthenticated'] === true;
+  const tls = tlsConfig(values['tls-cert'], values['tls-key'], values['tls-client-ca']);
+  // Before anything is opened: serving open beyond loopback is a usage mistake (exit 2).
+  OpenModeRefusedError.check({ listen, authFile, allowUnauthenticated });
   const logLevel = parseLogLevel('--log-level', values['log-level'] ?? env.ACTIONGATE_LOG_LEVEL ?? DEFAULT_CONFIG.logLevel);
   return {
     catalogFile: values.catalog ?? env.ACTIONGATE_CATALOG ?? null,
@@ -64,6 +87,9 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       keepaliveTimeMs: positiveInt('--keepalive-time-ms', values['keepalive-time-ms'], DEFAULT_CONFIG.keepaliveTimeMs, 0, MAX_KEEPALIVE_MS),
       keepaliveTimeoutMs: positiveInt('--keepalive-timeout-ms', values['keepalive-timeout-ms'], DEFAULT_CONFIG.keepaliveTimeoutMs, 1, MAX_KEEPALIVE_MS),
       logLevel,
+      authFile,
+      allowUnauthenticated,
+      tls,
     },
   };
 }

@@ -1,4 +1,6 @@
+import { authCommand } from './authCommand.js';
 import { executorCommand } from './executorCommand.js';
+import { OpenModeRefusedError } from '../server/OpenModeRefusedError.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { StartupError } from '../shared/StartupError.js';
 import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
@@ -23,6 +25,16 @@ commands:
              --keepalive-timeout-ms N  drop a connection whose ping goes unanswered this long (default 5000)
              --skip-quick-check      do not run SQLite's quick_check on the database at start (for a very large one)
              --log-level LEVEL       (default info)
+             --auth-file FILE        principals and their roles (YAML, env ACTIONGATE_AUTH_FILE); without it the
+                                     server runs open, every caller "anonymous", on a loopback address only
+             --allow-unauthenticated run open on a non-loopback --listen anyway (logged as a warning)
+             --tls-cert FILE --tls-key FILE  serve TLS with this certificate chain and key (PEM)
+             --tls-client-ca FILE    require client certificates signed by this CA (mutual TLS); a certificate
+                                     whose CN is a principal's certificate_cn authenticates as it
+  auth       manage the principals of an auth file (--auth-file FILE, env ACTIONGATE_AUTH_FILE)
+             add NAME --roles R[,R] [--executor-ids A,B] [--certificate-cn CN]
+                                     prints the new token once on stdout; only its SHA-256 is kept
+             remove NAME             list  (names and roles, never a hash)
   verify     check the database file's integrity (SQLite's integrity_check, read-only); exit 0 if whole, 1 if not
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
   executor   claim approved actions and run them, obeying the kill switch
@@ -57,6 +69,11 @@ operator commands (each prints the response as JSON; --server HOST:PORT, env ACT
         [--keepalive-time-ms N] [--keepalive-timeout-ms N]
         history events as JSON lines, one per event, until interrupted; a broken stream is
         reopened with backoff after the last sequence printed
+
+credentials (operator commands, watch and executor):
+  --token TOKEN            bearer token (env ACTIONGATE_TOKEN); --token-file FILE reads it from the file's first line
+  --tls-ca FILE            connect over TLS, trusting the server certificate this CA signed
+  --tls-cert FILE --tls-key FILE  present this client certificate (mutual TLS; needs --tls-ca)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -71,6 +88,8 @@ async function main(argv: string[]): Promise<number> {
       return watchCommand(rest, process.env);
     case 'verify':
       return verify(rest, process.env);
+    case 'auth':
+      return authCommand(rest, process.env, (text) => process.stdout.write(text));
     case undefined:
     case 'help':
     case '--help':
@@ -93,6 +112,7 @@ main(process.argv.slice(2)).then(
       ? err.message
       : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`actiongate: ${message}\n`);
-    process.exitCode = 1;
+    // Exit 2 for a usage mistake, as for an unknown command.
+    process.exitCode = err instanceof OpenModeRefusedError ? 2 : 1;
   },
 );

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import type { ServiceError } from '@grpc/grpc-js';
 import { ActionClient } from '../client/ActionClient.js';
+import { connectionOptions } from '../client/connectionOptions.js';
+import { CONNECTION_FLAGS, connectionSettings } from '../client/connectionSettings.js';
 import { ControlClient } from '../client/ControlClient.js';
 import { actionStatusFromJSON, riskLevelFromJSON } from '../gen/actiongate/v1/action.js';
 import * as actionMessages from '../gen/actiongate/v1/action_service.js';
@@ -34,6 +36,7 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   'page-token': { type: 'string' },
   'terminate-running': { type: 'boolean' },
+  ...CONNECTION_FLAGS,
 } as const;
 
 function oneId(command: string, positionals: string[], optional = false): string {
@@ -61,8 +64,9 @@ function wholeNumber(flag: string, raw: string | undefined): number {
 export async function operatorCommand(command: OperatorCommand, argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values: v, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
   const server = v.server ?? env.ACTIONGATE_SERVER ?? '127.0.0.1:50051';
-  const actions = new ActionClient(server);
-  const control = new ControlClient(server);
+  const connection = connectionOptions(connectionSettings(v, env));
+  const actions = new ActionClient(server, connection);
+  const control = new ControlClient(server, connection);
   const reason = v.reason ?? '';
   const print = (json: unknown): void => void process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
   try {

@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util';
 import { status, type StatusObject } from '@grpc/grpc-js';
 import { ActionClient } from '../client/ActionClient.js';
 import { backoffDelay, RETRYABLE_STATUSES } from '../client/backoff.js';
+import { connectionOptions } from '../client/connectionOptions.js';
+import { CONNECTION_FLAGS, connectionSettings, type ConnectionSettings } from '../client/connectionSettings.js';
 import { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
 import { ActionStatus } from '../gen/actiongate/v1/action.js';
 import { WatchActionsResponse, type WatchActionsRequest } from '../gen/actiongate/v1/action_service.js';
@@ -19,6 +21,7 @@ const OPTIONS = {
   'after-sequence': { type: 'string' },
   'keepalive-time-ms': { type: 'string' },
   'keepalive-timeout-ms': { type: 'string' },
+  ...CONNECTION_FLAGS,
 } as const;
 
 /** Where the command writes: stdout gets one JSON line per event, stderr what happens to the stream. */
@@ -32,6 +35,7 @@ interface WatchConfig {
   readonly request: WatchActionsRequest;
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
+  readonly connection: ConnectionSettings;
 }
 
 /** The statuses a watch may filter on, by their lower-case names (pending, approved, ...). */
@@ -69,6 +73,7 @@ function loadWatchConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Watch
     },
     keepaliveTimeMs: whole('--keepalive-time-ms', values['keepalive-time-ms'], DEFAULT_KEEPALIVE_TIME_MS, 0, MAX_KEEPALIVE_MS),
     keepaliveTimeoutMs: whole('--keepalive-timeout-ms', values['keepalive-timeout-ms'], DEFAULT_KEEPALIVE_TIMEOUT_MS, 1, MAX_KEEPALIVE_MS),
+    connection: connectionSettings(values, env),
   };
 }
 
@@ -120,7 +125,7 @@ function watchOnce(client: ActionClient, request: WatchActionsRequest, out: Watc
  */
 export async function watchCommand(argv: readonly string[], env: NodeJS.ProcessEnv, out: WatchOutput = process): Promise<number> {
   const config = loadWatchConfig(argv, env);
-  const client = new ActionClient(config.server, { keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs });
+  const client = new ActionClient(config.server, { ...connectionOptions(config.connection), keepaliveTimeMs: config.keepaliveTimeMs, keepaliveTimeoutMs: config.keepaliveTimeoutMs });
   const stopController = new AbortController();
   const stop = (): void => stopController.abort(new Error('watch stopped'));
   process.on('SIGINT', stop);

@@ -49,6 +49,8 @@ export class ControlSubscriber {
   readonly signals$: Observable<ClientSignal> = this.signalSubject.asObservable();
   /** Reconnects since the last live connection; the next backoff delay grows with it. */
   attempt = 0;
+  /** How the last stream broke; once the state is 'failed', the refusal no reconnect can fix. */
+  lastError: { readonly code: status; readonly details: string } | null = null;
   private readonly stopController = new AbortController();
   private loop: Promise<void> | undefined;
   private cancelStream: (() => void) | undefined;
@@ -174,7 +176,10 @@ export class ControlSubscriber {
         }
         this.signalSubject.next(signal);
       });
-      stream.on('error', (err: ServiceError) => end(err.code ?? status.UNKNOWN));
+      stream.on('error', (err: ServiceError) => {
+        this.lastError = { code: err.code ?? status.UNKNOWN, details: err.details ?? err.message };
+        end(err.code ?? status.UNKNOWN);
+      });
       stream.on('end', () => end(status.OK));
     });
   }

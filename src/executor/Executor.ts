@@ -16,6 +16,8 @@ import { runAction } from './runAction.js';
 
 /** After a claim refused as FAILED_PRECONDITION (halted before the stream said so), look again after this long. */
 const HALT_RECHECK_MS = 1000;
+/** Claims refused for a reason no retry fixes: a bad request, or a credential the server does not accept for it. */
+const CLAIM_REFUSALS: ReadonlySet<status> = new Set([status.INVALID_ARGUMENT, status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
 /** Extra time the client gives an Execute long poll beyond its wait before giving up on it. */
 const POLL_DEADLINE_SLACK_MS = 15_000;
 
@@ -118,7 +120,10 @@ export class Executor {
     const log = this.log;
     const connection = subscriber.connection$.pipe(distinctUntilChanged()).subscribe((state) => {
       log.info({ connection: state }, 'control stream');
-      if (state === 'failed') this.giveUp(new Error('the control stream failed with a status reconnecting cannot fix'));
+      if (state !== 'failed') return;
+      const refused = subscriber.lastError;
+      const why = refused === null ? 'a status reconnecting cannot fix' : `${status[refused.code]}: ${refused.details}`;
+      this.giveUp(new Error(`the server refused the control stream (${why})`));
     });
     let claimingPaused = false;
     const signals = subscriber.signals$.subscribe((s) => {
@@ -171,8 +176,8 @@ export class Executor {
       } catch (err) {
         if (stop.aborted) return;
         const { code, details } = err as Partial<ServiceError>;
-        if (code === status.INVALID_ARGUMENT) {
-          this.giveUp(new Error(`the server refuses this executor's claims: ${details}`, { cause: err }));
+        if (code !== undefined && CLAIM_REFUSALS.has(code)) {
+          this.giveUp(new Error(`the server refuses this executor's claims (${status[code]}: ${details})`, { cause: err }));
           return;
         }
         const halted = code === status.FAILED_PRECONDITION;

@@ -14,7 +14,11 @@ export interface ExecutorSessionOptions {
   readonly server: string;
   /** This executor's stable name: the control stream and every lease are under it. */
   readonly executorId: string;
-  /** Channel settings, keepalive among them (a ping every 10 s, answered within 5 s, by default). */
+  /**
+   * Channel settings: `token` (a bearer token for a server with an auth file),
+   * `credentials` (TLS or mutual TLS, from `clientCredentials({ ca, cert, key })`)
+   * and keepalive (a ping every 10 s, answered within 5 s, by default).
+   */
   readonly client?: ClientOptions;
   /** Backoff, acks, and `disconnectGraceMs`: how long the stream may be down before running work holds at its checkpoints. */
   readonly subscriber?: ControlSubscriberOptions;

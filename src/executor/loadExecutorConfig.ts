@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { CONNECTION_FLAGS, connectionSettings, type ConnectionSettings } from '../client/connectionSettings.js';
 import { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, MAX_KEEPALIVE_MS } from '../client/keepaliveChannelOptions.js';
 import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
 import { ConfigError } from '../shared/ConfigError.js';
@@ -30,6 +31,8 @@ export interface ExecutorConfig {
   readonly logLevel: string;
   /** Where running commands are recorded (created 0700); by default defaultStateDir(executorId). */
   readonly stateDir: string;
+  /** The bearer token or token file and the TLS files to reach the server with; files are read by the caller. */
+  readonly connection: ConnectionSettings;
 }
 
 /** Every default but the state directory's, which depends on the executor id (defaultStateDir). */
@@ -46,6 +49,7 @@ export const DEFAULT_EXECUTOR_CONFIG: Omit<ExecutorConfig, 'stateDir'> = {
   keepaliveTimeoutMs: DEFAULT_KEEPALIVE_TIMEOUT_MS,
   disconnectGraceMs: null,
   logLevel: 'info',
+  connection: { token: null, tokenFile: null, tlsCa: null, tlsCert: null, tlsKey: null },
 };
 
 /** executor-state/<executor id>, the id made a safe file name (encoded, so two ids never share a directory). */
@@ -104,6 +108,7 @@ function parse(argv: readonly string[]) {
         'disconnect-grace-ms': { type: 'string' },
         'log-level': { type: 'string' },
         'state-dir': { type: 'string' },
+        ...CONNECTION_FLAGS,
       },
     }).values;
   } catch (err) {
@@ -145,5 +150,6 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
       : intInRange('--disconnect-grace-ms', values['disconnect-grace-ms'], 0, 0, MAX_DISCONNECT_GRACE_MS),
     logLevel,
     stateDir,
+    connection: asExecutorConfigError(() => connectionSettings(values, env)),
   };
 }

@@ -31,6 +31,19 @@ export interface ServerConfig {
   readonly authFile: string | null;
   /** The policy file (YAML); null keeps the built-in default: recommend mode, no rules. */
   readonly policyFile: string | null;
+  /** Serve open on an address that is not loopback anyway: `--allow-unauthenticated`, logged on every start. */
+  readonly allowUnauthenticated: boolean;
+  /** TLS (and, with a client CA, mutual TLS); null serves plaintext. */
+  readonly tls: ServerTlsConfig | null;
+}
+
+/** PEM files for TLS. */
+export interface ServerTlsConfig {
+  /** The server's certificate chain and its private key. */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Client certificates must be signed by this CA (mutual TLS); null asks clients for none. */
+  readonly clientCaFile: string | null;
 }
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -55,4 +68,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   logLevel: 'info',
   authFile: null,
   policyFile: null,
+  allowUnauthenticated: false,
+  tls: null,
 };

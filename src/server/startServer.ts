@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, type ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
@@ -17,9 +17,13 @@ import { OpenStreams } from './OpenStreams.js';
 import { reflectionAuth } from './reflectionAuth.js';
 import { addReflection } from './reflection.js';
 import { startSidePort, type RunningSidePort } from './httpSidePort.js';
+import { isLoopbackHost } from './isLoopbackHost.js';
 import { listenFailure } from './listenFailure.js';
+import { OpenModeRefusedError } from './OpenModeRefusedError.js';
+import { serverCredentials } from './serverCredentials.js';
 import type { ServerConfig } from './ServerConfig.js';
 import { ServerMetrics } from './ServerMetrics.js';
+import { ConfigError } from '../shared/ConfigError.js';
 
 const SERVICES = ['actiongate.v1.ActionService', 'actiongate.v1.ControlService'];
 /**
@@ -39,10 +43,20 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
-function bindAsync(server: Server, address: string): Promise<number> {
+function bindAsync(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
   });
+}
+
+/** The auth file in force; one that cannot be read at all is a ConfigError too, not a stack trace. */
+function openAuth(file: string | null, log: Logger): AuthState {
+  try {
+    return AuthState.open(file, log);
+  } catch (err) {
+    if (err instanceof ConfigError || file === null) throw err;
+    throw new ConfigError(`cannot read --auth-file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+  }
 }
 
 function tryShutdown(server: Server, graceMs: number): Promise<void> {
@@ -63,9 +77,12 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const catalog = new ActionCatalog(config.actionTypes);
   let auth: AuthState;
   let policy: PolicyState;
+  let credentials: ServerCredentials;
   try {
-    auth = AuthState.open(config.authFile, log);
+    OpenModeRefusedError.check(config);
+    auth = openAuth(config.authFile, log);
     policy = new PolicyState(config.policyFile, catalog, log, { ...DEFAULT_POLICY, pendingTtlSeconds: config.defaultPendingTtlSeconds });
+    credentials = serverCredentials(config.tls);
   } catch (err) {
     await store.close();
     throw err;
@@ -101,7 +118,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const sweeper = new LeaseSweeper(store, config.sweepIntervalMs, log);
   let port: number;
   try {
-    port = await bindAsync(server, config.listen);
+    port = await bindAsync(server, config.listen, credentials);
   } catch (err) {
     await store.close();
     throw listenFailure(config.listen, '--listen', err);
@@ -126,8 +143,9 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   auth.start();
   policy.start();
   log.info({ mode: policy.current.mode, rules: policy.current.rules.length, source: policy.current.source }, 'policy in force');
-  if (auth.open) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
-  log.info({ address, httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
+  if (auth.open && isLoopbackHost(host)) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
+  else if (auth.open) log.warn({ address }, '--allow-unauthenticated: no auth file, and every caller on the network is "anonymous" and may do anything');
+  log.info({ address, tls: config.tls === null ? 'off' : config.tls.clientCaFile === null ? 'on' : 'mutual', httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

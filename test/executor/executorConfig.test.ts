@@ -36,6 +36,7 @@ describe('loadExecutorConfig', () => {
     expect(config).toEqual({
       server: '10.0.0.1:7000', executorId: 'flag-id', actionTypes: ['a_b', 'c'], handlersFile: '/etc/h.json', leaseTtlSeconds: 9, concurrency: 4,
       pollWaitSeconds: 60, shutdownGraceSeconds: 0, keepaliveTimeMs: 10_000, keepaliveTimeoutMs: 5000, disconnectGraceMs: null, logLevel: 'debug', stateDir: 'executor-state/flag-id',
+      connection: DEFAULT_EXECUTOR_CONFIG.connection,
     });
   });
 

@@ -14,13 +14,14 @@ export interface CliRun {
 
 /**
  * Runs `actiongate ARGS` (the compiled build, as an operator would) to its exit; kills it
- * if it outlives EXIT_WITHIN_MS. With `until`, sends SIGTERM once its stdout satisfies it.
+ * if it outlives EXIT_WITHIN_MS. With `until`, sends SIGTERM once its stdout satisfies it;
+ * `env` is added to this process's environment.
  */
-export function runCli(args: readonly string[], { until }: { until?: (stdout: string) => boolean } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], { until, env = {} }: { until?: (stdout: string) => boolean; env?: Readonly<Record<string, string>> } = {}): Promise<CliRun> {
   const child = spawn(process.execPath, ['bin/actiongate.js', ...args], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ...env },
   });
   let stdout = '';
   let stderr = '';
