@@ -57,6 +57,8 @@ describe('actiongate auth', () => {
   });
 });
 
+const BOT_TOKEN = 'bot-token-for-the-mutual-tls-test-0123456789';
+
 describe('client commands with a token, against a server with an auth file', () => {
   const dir = tempDataDir('actiongate-clitoken-');
   const authFile = join(dir, 'auth.yaml');
@@ -79,10 +81,10 @@ describe('client commands with a token, against a server with an auth file', () 
   });
 
   it('acts as the principal of --token, --token-file or ACTIONGATE_TOKEN, and is refused without one', async () => {
-    const proposed = await runCli(['propose', ...server, '--type', 'rerun_healthcheck', '--node', 'web-1', '--service', 'api', '--token', oncallToken]);
+    const proposed = await runCli(['propose', ...server, '--type', 'rerun_healthcheck', '--node', 'web-1', '--service', 'api', '--token', botToken]);
     expect(proposed.code, proposed.stderr).toBe(0);
     const action = (JSON.parse(proposed.stdout) as { action: { actionId: string; proposedBy: string } }).action;
-    expect(action.proposedBy).toBe('oncall');
+    expect(action.proposedBy).toBe('deploy-bot');
 
     const fetched = await runCli(['get', action.actionId, ...server, '--token-file', tokenFile]);
     expect(fetched.code, fetched.stderr).toBe(0);
@@ -114,7 +116,7 @@ describe('client commands with a token, against a server with an auth file', () 
   it('watches with --token-file', async () => {
     const watched = await runCli(['watch', ...server, '--token-file', tokenFile], { until: (out) => out.includes('\n') });
     const first = JSON.parse(watched.stdout.split('\n')[0]!) as { event: { actor: string } };
-    expect(first.event.actor).toBe('oncall');
+    expect(first.event.actor).toBe('deploy-bot');
   });
 
   it('stops an executor whose principal lacks the executor role, promptly and with a non-zero exit', async () => {
@@ -144,6 +146,7 @@ describe('client commands over mutual TLS', () => {
       'principals:',
       '  - {name: root, roles: [admin], certificate_cn: root.example}',
       '  - {name: runner, roles: [executor], certificate_cn: runner.example, executor_ids: [runner-1]}',
+      `  - {name: bot, roles: [agent], token_sha256: ${createHash('sha256').update(BOT_TOKEN).digest('hex')}}`,
       '',
     ].join('\n'));
     const serve = await startServe(join(dir, 'data'), [
@@ -152,8 +155,11 @@ describe('client commands over mutual TLS', () => {
     const root = certs.client('root.example');
     const runner = certs.client('runner.example');
     const admin = new ActionClient(serve.address, { credentials: clientCredentials({ ca: certs.ca, cert: root.cert, key: root.key }) });
+    // The proposer is someone else: nobody approves their own proposal.
+    const bot = new ActionClient(serve.address, { credentials: clientCredentials({ ca: certs.ca, cert: root.cert, key: root.key }), token: BOT_TOKEN });
     try {
-      const { action } = await admin.propose({ actionType: 'rerun_healthcheck', node: 'web-1', service: 'api' });
+      const { action } = await bot.propose({ actionType: 'rerun_healthcheck', node: 'web-1', service: 'api' });
+      expect(action?.proposedBy).toBe('bot');
       const tls = (who: typeof root) => ['--tls-ca', certs.caFile, '--tls-cert', who.certFile, '--tls-key', who.keyFile];
       const approved = await runCli(['approve', action!.actionId, '--server', serve.address, ...tls(root)]);
       expect(approved.code, approved.stderr).toBe(0);
@@ -176,6 +182,7 @@ describe('client commands over mutual TLS', () => {
       expectOneLineFailure(await runCli(['get', action!.actionId, '--server', serve.address, '--tls-cert', root.certFile, '--tls-key', root.keyFile]), '--tls-cert needs --tls-ca');
     } finally {
       admin.close();
+      bot.close();
       await serve.stop();
     }
   });
