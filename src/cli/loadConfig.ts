@@ -59,6 +59,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'tls-client-ca': { type: 'string' },
+      policy: { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -68,6 +69,8 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
   const authFile = values['auth-file'] ?? env.ACTIONGATE_AUTH_FILE ?? DEFAULT_CONFIG.authFile;
   if (authFile !== null && authFile.trim() === '') throw new ConfigError('--auth-file must name a file');
   const allowUnauthenticated = values['allow-unauthenticated'] === true;
+  const policyFile = values.policy ?? env.ACTIONGATE_POLICY ?? DEFAULT_CONFIG.policyFile;
+  if (policyFile !== null && policyFile.trim() === '') throw new ConfigError('--policy must name a file');
   const tls = tlsConfig(values['tls-cert'], values['tls-key'], values['tls-client-ca']);
   // Before anything is opened: serving open beyond loopback is a usage mistake (exit 2).
   OpenModeRefusedError.check({ listen, authFile, allowUnauthenticated });
@@ -90,6 +93,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       authFile,
       allowUnauthenticated,
       tls,
+      policyFile,
     },
   };
 }

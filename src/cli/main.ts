@@ -31,11 +31,14 @@ commands:
              --tls-cert FILE --tls-key FILE  serve TLS with this certificate chain and key (PEM)
              --tls-client-ca FILE    require client certificates signed by this CA (mutual TLS); a certificate
                                      whose CN is a principal's certificate_cn authenticates as it
+             --policy FILE           approvals required, TTLs and auto-approval rules (YAML, env ACTIONGATE_POLICY);
+                                     without it every action waits for people; reloaded on SIGHUP
   auth       manage the principals of an auth file (--auth-file FILE, env ACTIONGATE_AUTH_FILE)
              add NAME --roles R[,R] [--executor-ids A,B] [--certificate-cn CN]
                                      prints the new token once on stdout; only its SHA-256 is kept
              remove NAME             list  (names and roles, never a hash)
-  verify     check the database file's integrity (SQLite's integrity_check, read-only); exit 0 if whole, 1 if not
+  verify     check the database file (SQLite's integrity_check) and the history's hash chain, read-only;
+             exit 0 if both hold, 1 naming the first problem
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
   executor   claim approved actions and run them, obeying the kill switch
              --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)

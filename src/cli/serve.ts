@@ -74,5 +74,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
+    // SIGHUP means "read the auth file and the policy again" (they listen for it themselves);
+    // with neither, it must not fall through to its default action and end the server.
+    process.on('SIGHUP', () => log.info('SIGHUP: configuration files, if any, are read again'));
   });
 }

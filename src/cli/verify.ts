@@ -7,11 +7,12 @@ import { ConfigError } from '../shared/ConfigError.js';
 import { checkSchema } from '../store/sqlite/checkSchema.js';
 import { databaseStartupError } from '../store/sqlite/databaseStartupError.js';
 import { DATABASE_FILE } from '../store/sqlite/openDatabase.js';
+import { verifyChain } from '../store/sqlite/historyChain.js';
 import { loadMigrations } from '../store/sqlite/migrate.js';
 
 /**
  * `actiongate verify --data-dir DIR`: SQLite's full integrity_check over the
- * database, read-only (a running server may keep serving). Prints what it
+ * database, then the history's hash chain, read-only (a running server may keep serving). Prints what it
  * finds and resolves with 0 when the file is whole, 1 when it is not.
  */
 export function verify(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, out: NodeJS.WritableStream = process.stdout): number {
@@ -35,9 +36,26 @@ export function verify(argv: readonly string[], env: Readonly<Record<string, str
   }
   if (findings.length === 1 && findings[0] === 'ok') {
     out.write(`${file}: ok (integrity_check found no problem)\n`);
-    return 0;
+    return verifyHistoryChain(file, out);
   }
   for (const finding of findings) out.write(`${file}: ${finding.replace(/\s+/g, ' ')}\n`);
   out.write(`${file}: damaged (${findings.length} problem${findings.length === 1 ? '' : 's'}); restore it from a backup\n`);
   return 1;
+}
+
+/** The history's hash chain, checked offline: exit 0 when it holds, 1 naming the first event that does not. */
+function verifyHistoryChain(file: string, out: NodeJS.WritableStream): number {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const check = verifyChain(db);
+    if (check.ok) {
+      out.write(`${file}: ok (the history's hash chain holds over ${check.eventsChecked} events)\n`);
+      return 0;
+    }
+    const action = check.firstBadActionId === '' ? '' : ` (action ${check.firstBadActionId})`;
+    out.write(`${file}: history event ${check.firstBadSequence}${action} does not match: ${check.problem}\n`);
+    return 1;
+  } finally {
+    db.close();
+  }
 }
