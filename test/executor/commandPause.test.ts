@@ -1,38 +1,17 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/client/ControlClient.js';
-import { ActionStatus, ControlState, type Action } from '../../src/gen/actiongate/v1/action.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
+import { describe, expect, it } from 'vitest';
+import { type Action, ActionStatus, ControlState } from '../../src/gen/actiongate/v1/action.js';
 import { waitFor } from '../support/waitFor.js';
-import { startExecutor, type ChildExecutor } from './support/childExecutor.js';
-import { counterHandler, counterPids, killLeftovers, processState, ticksWritten } from './support/counterCommand.js';
-import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
+import { type ChildExecutor, startExecutor } from './support/childExecutor.js';
+import { counterHandler, counterPids, processState, ticksWritten } from './support/counterCommand.js';
+import { approvedAction, useExecutorWorld, waitForStatus } from './support/executorFixture.js';
 
 describe('actiongate executor: a paused command stops', () => {
-  let t: TestServer;
-  let control: ControlClient;
-  let scratch: ReturnType<typeof scratchDir>;
-  const spawnedPids: number[] = [];
-
-  beforeEach(async () => {
-    t = await startTestServer();
-    control = new ControlClient(t.address);
-    scratch = scratchDir();
-  });
-  afterEach(async () => {
-    try {
-      await stopExecutors();
-    } finally {
-      killLeftovers(spawnedPids);
-      control.close();
-      await t.stop();
-      scratch.cleanup();
-    }
-  });
+  const world = useExecutorWorld();
 
   async function getAction(actionId: string): Promise<Action> {
-    return (await t.actions.getAction({ actionId })).action!;
+    return (await world.t.actions.getAction({ actionId })).action!;
   }
 
   /** Waits until heartbeats have extended the lease by at least `ms` past `from`: time passes, and the lease is kept. */
@@ -56,13 +35,13 @@ describe('actiongate executor: a paused command stops', () => {
   }
 
   async function commandExecutor(executorId: string, dir: string, ticks: number, spec: { timeoutSeconds?: number } = {}): Promise<ChildExecutor> {
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, ticks, [], spec) }));
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, ticks, [], spec) }));
     // A short shutdown grace: a test that fails while its command is stopped still ends promptly.
-    return startExecutor(t.address, executorId, ['--handlers', file, '--lease-ttl-seconds', '3', '--shutdown-grace-seconds', '2']);
+    return startExecutor(world.t.address, executorId, ['--handlers', file, '--lease-ttl-seconds', '3', '--shutdown-grace-seconds', '2']);
   }
 
   function workDir(): string {
-    const dir = join(scratch.dir, 'work');
+    const dir = join(world.scratch.dir, 'work');
     mkdirSync(dir);
     return dir;
   }
@@ -70,31 +49,31 @@ describe('actiongate executor: a paused command stops', () => {
   it('stops a running command on Pause and continues it on Resume; the same under Halt and Unhalt; then it completes', async () => {
     const dir = workDir();
     const executor = await commandExecutor('pause-cmd-1', dir, 30);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const id = action.actionId;
     const { pid } = await counterPids(dir);
-    spawnedPids.push(pid);
+    world.spawnedPids.push(pid);
     await waitFor(() => ticksWritten(dir), (n) => n >= 3, { what: 'the command to make progress' });
 
-    await control.pause(id, 'look first');
+    await world.control.pause(id, 'look first');
     const paused = await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: id });
     expect(paused.pid).toBe(pid);
     expect((await getAction(id)).controlState).toBe(ControlState.CONTROL_STATE_PAUSED);
     await expectHeldStill(id, dir, pid, 2000);
 
-    await control.resume(id, 'carry on');
+    await world.control.resume(id, 'carry on');
     const resumed = await executor.waitForLog({ msg: 'command resumed: SIGCONT to its process group', actionId: id });
     const afterResume = ticksWritten(dir);
     await waitFor(() => ticksWritten(dir), (n) => n > afterResume, { what: 'the command to make progress after resume' });
 
-    await control.halt('incident in progress');
+    await world.control.halt('incident in progress');
     await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: id }, { from: executor.logs.indexOf(resumed) });
     await expectHeldStill(id, dir, pid, 2000);
-    const { resumedActionIds } = await control.unhalt('incident over');
+    const { resumedActionIds } = await world.control.unhalt('incident over');
     expect(resumedActionIds).toEqual([id]);
     await executor.waitForLog({ msg: 'command resumed: SIGCONT to its process group', actionId: id }, { from: executor.logs.indexOf(resumed) + 1 });
 
-    const done = await waitForStatus(t.actions, id, ActionStatus.ACTION_STATUS_COMPLETED);
+    const done = await waitForStatus(world.t.actions, id, ActionStatus.ACTION_STATUS_COMPLETED);
     expect(done.result?.output).toEqual({ ticks: 30 });
     expect(done.controlState).toBe(ControlState.CONTROL_STATE_NONE);
     expect(ticksWritten(dir)).toBe(30);
@@ -104,39 +83,39 @@ describe('actiongate executor: a paused command stops', () => {
     const dir = workDir();
     // About 1 s of work under a 3 s timeout, paused for longer than the whole timeout.
     const executor = await commandExecutor('pause-cmd-2', dir, 10, { timeoutSeconds: 3 });
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const { pid } = await counterPids(dir);
-    spawnedPids.push(pid);
+    world.spawnedPids.push(pid);
     await waitFor(() => ticksWritten(dir), (n) => n >= 1, { what: 'the command to make progress' });
-    await control.pause(action.actionId, 'hold');
+    await world.control.pause(action.actionId, 'hold');
     await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: action.actionId });
     await expectHeldStill(action.actionId, dir, pid, 4000);
-    await control.resume(action.actionId, 'go');
-    const done = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
+    await world.control.resume(action.actionId, 'go');
+    const done = await waitForStatus(world.t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
     expect(done.result?.output).toEqual({ ticks: 10 });
     expect(executor.find({ msg: 'stopping command: SIGTERM to its process group' })).toEqual([]);
   });
 
   it('terminates a stopped command: it is continued so its SIGTERM handler runs', async () => {
     const dir = workDir();
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, 100_000, ['--graceful'], { killGraceSeconds: 30 }) }));
-    const executor = await startExecutor(t.address, 'pause-cmd-3', ['--handlers', file, '--shutdown-grace-seconds', '2']);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(dir, 100_000, ['--graceful'], { killGraceSeconds: 30 }) }));
+    const executor = await startExecutor(world.t.address, 'pause-cmd-3', ['--handlers', file, '--shutdown-grace-seconds', '2']);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const { pid } = await counterPids(dir);
-    spawnedPids.push(pid);
+    world.spawnedPids.push(pid);
     await waitFor(() => ticksWritten(dir), (n) => n >= 1, { what: 'the command to make progress' });
-    await control.pause(action.actionId, 'hold');
+    await world.control.pause(action.actionId, 'hold');
     await executor.waitForLog({ msg: 'command paused: SIGSTOP to its process group', actionId: action.actionId });
     await waitFor(() => processState(pid), (state) => state === 'T', { what: `command ${pid} to be stopped` });
     const ticks = ticksWritten(dir);
 
-    await control.terminate(action.actionId, 'abandon it');
+    await world.control.terminate(action.actionId, 'abandon it');
     const exited = await executor.waitForLog({ msg: 'command exited', actionId: action.actionId });
     // It exited through its own handler (exit code 143), well before the 30 s grace would have SIGKILLed it.
     expect(exited).toMatchObject({ pid, exitCode: 143, exitSignal: null, stoppedBy: 'abort' });
     expect(existsSync(join(dir, 'terminated'))).toBe(true);
     expect(Number(readFileSync(join(dir, 'terminated'), 'utf8'))).toBe(ticks);
     expect(executor.find({ msg: 'command outlived its grace period: SIGKILL to its process group' })).toEqual([]);
-    await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_TERMINATED);
+    await waitForStatus(world.t.actions, action.actionId, ActionStatus.ACTION_STATUS_TERMINATED);
   });
 });

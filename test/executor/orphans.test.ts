@@ -1,58 +1,36 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/client/ControlClient.js';
+import { describe, expect, it } from 'vitest';
 import type { CommandRecord } from '../../src/executor/supervisor/CommandRecord.js';
 import { readProcessStat } from '../../src/executor/supervisor/processStat.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
 import { processExists, startExecutor } from './support/childExecutor.js';
-import { counterHandler, counterPids, killLeftovers, waitUntilGone } from './support/counterCommand.js';
-import { approvedAction, scratchDir, stopExecutors, waitForStatus } from './support/executorFixture.js';
+import { counterHandler, counterPids, waitUntilGone } from './support/counterCommand.js';
+import { approvedAction, useExecutorWorld, waitForStatus } from './support/executorFixture.js';
 
 /** The brief's bound: after the executor dies, its command and everything it started are gone within this. */
 const GONE_WITHIN_MS = 5000;
 
 describe('actiongate executor: no orphaned commands', () => {
-  let t: TestServer;
-  let control: ControlClient;
-  let scratch: ReturnType<typeof scratchDir>;
-  const spawnedPids: number[] = [];
-
-  beforeEach(async () => {
-    t = await startTestServer();
-    control = new ControlClient(t.address);
-    scratch = scratchDir();
-  });
-  afterEach(async () => {
-    try {
-      await stopExecutors();
-    } finally {
-      // Whatever a failed test left must not outlive it.
-      killLeftovers(spawnedPids);
-      control.close();
-      await t.stop();
-      scratch.cleanup();
-    }
-  });
+  const world = useExecutorWorld();
 
   function workDir(name: string): string {
-    const dir = join(scratch.dir, name);
+    const dir = join(world.scratch.dir, name);
     mkdirSync(dir);
     return dir;
   }
 
   it('kills the command and its grandchild, both ignoring SIGTERM, when the executor is killed with SIGKILL', async () => {
     const work = workDir('work');
-    const stateDir = join(scratch.dir, 'state');
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
-    const executor = await startExecutor(t.address, 'orphan-1', ['--handlers', file, '--state-dir', stateDir]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const stateDir = join(world.scratch.dir, 'state');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
+    const executor = await startExecutor(world.t.address, 'orphan-1', ['--handlers', file, '--state-dir', stateDir]);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const started = await executor.waitForLog({ msg: 'command started', actionId: action.actionId });
     const pids = await counterPids(work);
     const supervisorPid = started.supervisorPid as number;
-    spawnedPids.push(pids.pid, pids.grandchildPid!, supervisorPid);
+    world.spawnedPids.push(pids.pid, pids.grandchildPid!, supervisorPid);
     expect(started.pid).toBe(pids.pid);
     // The command leads a process group of its own, and the grandchild is in it.
     expect(readProcessStat(pids.pid)?.pgrp).toBe(pids.pid);
@@ -69,14 +47,14 @@ describe('actiongate executor: no orphaned commands', () => {
 
   it('a restarted executor kills the command a previous instance left behind with its supervisor', async () => {
     const work = workDir('work');
-    const stateDir = join(scratch.dir, 'state');
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
-    const first = await startExecutor(t.address, 'orphan-2', ['--handlers', file, '--state-dir', stateDir]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const stateDir = join(world.scratch.dir, 'state');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
+    const first = await startExecutor(world.t.address, 'orphan-2', ['--handlers', file, '--state-dir', stateDir]);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const started = await first.waitForLog({ msg: 'command started', actionId: action.actionId });
     const pids = await counterPids(work);
     const supervisorPid = started.supervisorPid as number;
-    spawnedPids.push(pids.pid, pids.grandchildPid!, supervisorPid);
+    world.spawnedPids.push(pids.pid, pids.grandchildPid!, supervisorPid);
 
     // Both die without a chance to act: stopped first, so neither sees the other go, then killed.
     process.kill(supervisorPid, 'SIGSTOP');
@@ -90,7 +68,7 @@ describe('actiongate executor: no orphaned commands', () => {
     expect(readdirSync(stateDir)).toEqual([`command-${pids.pid}.json`]);
 
     // The new instance claims other types only, so the leftover's action is not run again here.
-    const second = await startExecutor(t.address, 'orphan-2', ['--handlers', file, '--state-dir', stateDir, '--action-types', 'collect_diagnostics']);
+    const second = await startExecutor(world.t.address, 'orphan-2', ['--handlers', file, '--state-dir', stateDir, '--action-types', 'collect_diagnostics']);
     const killed = second.find({ msg: 'killed a command left running by a previous run' });
     expect(killed).toHaveLength(1);
     expect(killed[0]).toMatchObject({ pid: pids.pid, actionId: action.actionId, executorId: 'orphan-2' });
@@ -103,12 +81,12 @@ describe('actiongate executor: no orphaned commands', () => {
 
   it('kills the command itself when only its supervisor dies, and fails the action retryably', async () => {
     const work = workDir('work');
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
-    const executor = await startExecutor(t.address, 'orphan-7', ['--handlers', file, '--shutdown-grace-seconds', '1']);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: 1 }) }));
+    const executor = await startExecutor(world.t.address, 'orphan-7', ['--handlers', file, '--shutdown-grace-seconds', '1']);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const started = await executor.waitForLog({ msg: 'command started', actionId: action.actionId });
     const pids = await counterPids(work);
-    spawnedPids.push(pids.pid, pids.grandchildPid!);
+    world.spawnedPids.push(pids.pid, pids.grandchildPid!);
 
     process.kill(started.supervisorPid as number, 'SIGKILL');
     await executor.waitForLog({ msg: 'the command supervisor died: killing its command', actionId: action.actionId, pid: pids.pid });
@@ -117,15 +95,15 @@ describe('actiongate executor: no orphaned commands', () => {
     const failed = await executor.waitForLog({ msg: 'action failed', actionId: action.actionId });
     expect(failed).toMatchObject({ to: 'APPROVED', retryable: true });
     expect(failed.error).toContain('the command supervisor died (signal SIGKILL)');
-    await control.terminate(action.actionId, 'enough');
+    await world.control.terminate(action.actionId, 'enough');
   });
 
   it('leaves alone a recorded pid that now belongs to another process, and a record it cannot read', async () => {
-    const stateDir = join(scratch.dir, 'state');
+    const stateDir = join(world.scratch.dir, 'state');
     mkdirSync(stateDir, { mode: 0o700 });
     // A live process in a group of its own: only its start time differs from the record.
     const bystander = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
-    spawnedPids.push(bystander.pid!);
+    world.spawnedPids.push(bystander.pid!);
     const recycled: CommandRecord = {
       pid: bystander.pid!, startTime: '1', actionId: 'an-old-action', program: '/usr/bin/redeploy', startedAt: new Date(0).toISOString(), killGraceSeconds: 1,
       supervisorPid: 999_999_999, executorPid: process.pid, executorStartTime: 'not this process',
@@ -133,7 +111,7 @@ describe('actiongate executor: no orphaned commands', () => {
     writeFileSync(join(stateDir, `command-${bystander.pid}.json`), JSON.stringify(recycled), { mode: 0o600 });
     writeFileSync(join(stateDir, 'command-12345.json'), '{"torn', { mode: 0o600 });
 
-    const executor = await startExecutor(t.address, 'orphan-3', ['--state-dir', stateDir]);
+    const executor = await startExecutor(world.t.address, 'orphan-3', ['--state-dir', stateDir]);
     await executor.waitForLog({ msg: 'the recorded pid now belongs to another process: left alone', pid: bystander.pid });
     expect(executor.find({ msg: 'state directory: not a command record; left as it is', file: 'command-12345.json' })).toHaveLength(1);
     expect(processExists(bystander.pid!)).toBe(true);
@@ -142,22 +120,22 @@ describe('actiongate executor: no orphaned commands', () => {
   });
 
   it('refuses a state directory other users may write to', async () => {
-    const stateDir = join(scratch.dir, 'shared');
+    const stateDir = join(world.scratch.dir, 'shared');
     mkdirSync(stateDir, { mode: 0o777 });
     chmodSync(stateDir, 0o777);
-    const executor = await startExecutor(t.address, 'orphan-4', ['--state-dir', stateDir], { waitReady: false });
+    const executor = await startExecutor(world.t.address, 'orphan-4', ['--state-dir', stateDir], { waitReady: false });
     expect(await executor.exited).toEqual({ code: 1, signal: null });
     expect(executor.output()).toContain(`--state-dir ${stateDir} is writable by other users`);
   });
 
   it('stops what a command left running in its group before reporting it completed', async () => {
     const work = workDir('work');
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 3, ['--grandchild'], { killGraceSeconds: 1 }) }));
-    const executor = await startExecutor(t.address, 'orphan-6', ['--handlers', file]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 3, ['--grandchild'], { killGraceSeconds: 1 }) }));
+    const executor = await startExecutor(world.t.address, 'orphan-6', ['--handlers', file]);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const pids = await counterPids(work);
-    spawnedPids.push(pids.pid, pids.grandchildPid!);
-    const done = await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
+    world.spawnedPids.push(pids.pid, pids.grandchildPid!);
+    const done = await waitForStatus(world.t.actions, action.actionId, ActionStatus.ACTION_STATUS_COMPLETED);
     expect(done.result?.output).toEqual({ ticks: 3 });
     // The grandchild ignores SIGTERM: it took the SIGKILL after the grace, and was gone before the Complete.
     expect(processExists(pids.grandchildPid!)).toBe(false);
@@ -168,14 +146,14 @@ describe('actiongate executor: no orphaned commands', () => {
   it('SIGKILLs a command that ignores SIGTERM once killGraceSeconds are over, on terminate, grandchild included', async () => {
     const work = workDir('work');
     const graceSeconds = 1;
-    const file = scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: graceSeconds }) }));
-    const executor = await startExecutor(t.address, 'orphan-5', ['--handlers', file]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const file = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: counterHandler(work, 100_000, ['--ignore-term', '--grandchild'], { killGraceSeconds: graceSeconds }) }));
+    const executor = await startExecutor(world.t.address, 'orphan-5', ['--handlers', file]);
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     await executor.waitForLog({ msg: 'command started', actionId: action.actionId });
     const pids = await counterPids(work);
-    spawnedPids.push(pids.pid, pids.grandchildPid!);
+    world.spawnedPids.push(pids.pid, pids.grandchildPid!);
 
-    await control.terminate(action.actionId, 'wrong service');
+    await world.control.terminate(action.actionId, 'wrong service');
     const stopping = await executor.waitForLog({ msg: 'stopping command: SIGTERM to its process group', actionId: action.actionId });
     const escalated = await executor.waitForLog({ msg: 'command outlived its grace period: SIGKILL to its process group', actionId: action.actionId });
     const exited = await executor.waitForLog({ msg: 'command exited', actionId: action.actionId });
@@ -185,6 +163,6 @@ describe('actiongate executor: no orphaned commands', () => {
     expect(processExists(pids.pid)).toBe(false);
     await waitUntilGone([pids.grandchildPid!], GONE_WITHIN_MS, 'the grandchild to be gone');
     await executor.waitForLog({ msg: 'action terminated; stopped without completing it', actionId: action.actionId });
-    await waitForStatus(t.actions, action.actionId, ActionStatus.ACTION_STATUS_TERMINATED);
+    await waitForStatus(world.t.actions, action.actionId, ActionStatus.ACTION_STATUS_TERMINATED);
   });
 });

@@ -1,52 +1,40 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlClient } from '../../src/client/ControlClient.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { processExists, startExecutor } from '../executor/support/childExecutor.js';
-import { approvedAction, FIXTURES, scratchDir, stopExecutors } from '../executor/support/executorFixture.js';
+import { approvedAction, FIXTURES, useExecutorWorld } from '../executor/support/executorFixture.js';
 import { startFreezableProxy, type FreezableProxy } from '../support/freezableProxy.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 
 const STOP_BOUND_MS = 30_000;
 
 describe('actiongate executor behind a frozen link (default settings)', () => {
-  let t: TestServer;
+  const world = useExecutorWorld();
   let proxy: FreezableProxy;
-  let control: ControlClient;
-  let scratch: ReturnType<typeof scratchDir>;
-  const spawnedPids: number[] = [];
 
   beforeEach(async () => {
-    t = await startTestServer();
-    proxy = await startFreezableProxy(t.address);
-    control = new ControlClient(t.address);
-    scratch = scratchDir();
+    proxy = await startFreezableProxy(world.t.address);
   });
+  // Registered after the world's hooks, so it runs before them: the proxy goes before the server.
   afterEach(async () => {
-    await stopExecutors();
-    for (const pid of spawnedPids.splice(0)) if (processExists(pid)) process.kill(pid, 'SIGKILL');
-    control.close();
     await proxy.close();
-    await t.stop();
-    scratch.cleanup();
   });
 
   it('kills the running command within 30 s of a terminate sent while the link is frozen', async () => {
-    const pidFile = scratch.file('sleeper.pid');
-    const handlers = scratch.file('handlers.json', JSON.stringify({
+    const pidFile = world.scratch.file('sleeper.pid');
+    const handlers = world.scratch.file('handlers.json', JSON.stringify({
       redeploy_service: { command: [process.execPath, `${FIXTURES}sleeper.mjs`, pidFile, '600'], timeoutSeconds: 900, killGraceSeconds: 2 },
     }));
     const executor = await startExecutor(proxy.address, 'frozen-executor', ['--handlers', handlers]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const started = await executor.waitForLog({ msg: 'command started', actionId: action.actionId });
     const pid = started.pid as number;
-    spawnedPids.push(pid);
+    world.spawnedPids.push(pid);
     await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8') === String(pid), (ok) => ok, { what: 'the command to record its pid' });
 
     proxy.freeze();
     const mark = executor.logs.length;
-    await control.terminate(action.actionId, 'sent while the link is frozen');
+    await world.control.terminate(action.actionId, 'sent while the link is frozen');
     const terminatedAt = performance.now();
 
     await waitFor(() => processExists(pid), (alive) => !alive, { timeoutMs: STOP_BOUND_MS, intervalMs: 100, what: 'the command to be killed' });
@@ -57,18 +45,18 @@ describe('actiongate executor behind a frozen link (default settings)', () => {
     // The executor found the dead link itself and came back over a new connection.
     await executor.waitForLog({ msg: 'control stream', connection: 'backoff' }, { from: mark });
     await executor.waitForLog({ msg: 'control stream', connection: 'live' }, { from: mark });
-    const { action: final } = await t.actions.getAction({ actionId: action.actionId });
+    const { action: final } = await world.t.actions.getAction({ actionId: action.actionId });
     expect(final!.status).toBe(ActionStatus.ACTION_STATUS_TERMINATED);
     expect(final!.result).toBeUndefined();
     console.info(`frozen link: executor's command killed ${(tookMs / 1000).toFixed(1)} s after the terminate`);
   });
 
   it('holds running actions at their next checkpoint and claims nothing while cut off, then carries on', async () => {
-    const handlers = scratch.file('handlers.json', JSON.stringify({ redeploy_service: { simulate: { stepDelayMs: 1500 } } }));
+    const handlers = world.scratch.file('handlers.json', JSON.stringify({ redeploy_service: { simulate: { stepDelayMs: 1500 } } }));
     const executor = await startExecutor(proxy.address, 'cut-off-executor', [
       '--handlers', handlers, '--keepalive-time-ms', '1000', '--keepalive-timeout-ms', '1000', '--disconnect-grace-ms', '500',
     ]);
-    const action = await approvedAction(t.actions, 'redeploy_service');
+    const action = await approvedAction(world.t.actions, 'redeploy_service');
     const id = action.actionId;
     await executor.waitForLog({ msg: 'simulated step', actionId: id, step: 1 });
 
@@ -79,7 +67,7 @@ describe('actiongate executor behind a frozen link (default settings)', () => {
     const stepsHeld = executor.find({ msg: 'simulated step', actionId: id }).length;
     expect(stepsHeld).toBeLessThan(5);
     // Approved meanwhile: not claimed while the executor cannot hear the kill switch.
-    const waiting = await approvedAction(t.actions, 'collect_diagnostics');
+    const waiting = await approvedAction(world.t.actions, 'collect_diagnostics');
 
     proxy.heal();
     const resumed = await executor.waitForLog({ msg: 'resumed: leaving checkpoint', actionId: id }, { from: executor.logs.indexOf(held) });
@@ -87,8 +75,8 @@ describe('actiongate executor behind a frozen link (default settings)', () => {
     expect(executor.logs.indexOf(live)).toBeLessThan(executor.logs.indexOf(resumed));
     const during = executor.logs.slice(executor.logs.indexOf(held), executor.logs.indexOf(live));
     expect(during.filter((e) => e.msg === 'simulated step' || e.msg === 'action claimed')).toEqual([]);
-    await waitFor(async () => (await t.actions.getAction({ actionId: id })).action!.status, (s) => s === ActionStatus.ACTION_STATUS_COMPLETED, { what: 'the held action to complete' });
+    await waitFor(async () => (await world.t.actions.getAction({ actionId: id })).action!.status, (s) => s === ActionStatus.ACTION_STATUS_COMPLETED, { what: 'the held action to complete' });
     expect(executor.find({ msg: 'simulated step', actionId: id }).map((e) => e.step)).toEqual([1, 2, 3, 4, 5]);
-    await waitFor(async () => (await t.actions.getAction({ actionId: waiting.actionId })).action!.status, (s) => s === ActionStatus.ACTION_STATUS_COMPLETED, { what: 'the waiting action to be claimed and run' });
+    await waitFor(async () => (await world.t.actions.getAction({ actionId: waiting.actionId })).action!.status, (s) => s === ActionStatus.ACTION_STATUS_COMPLETED, { what: 'the waiting action to be claimed and run' });
   });
 });

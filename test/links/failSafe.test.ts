@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActionClient } from '../../src/client/ActionClient.js';
 import { DEFAULT_BACKOFF } from '../../src/client/backoff.js';
 import { ControlClient } from '../../src/client/ControlClient.js';
@@ -9,8 +9,9 @@ import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { sleep } from '../../src/shared/abortableWait.js';
 import { reaches } from '../killswitch/support.js';
 import { approvedAction } from '../executor/support/executorFixture.js';
-import { startFreezableProxy, type FreezableProxy } from '../support/freezableProxy.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
+import type { FreezableProxy } from '../support/freezableProxy.js';
+import { cleanupsAfterEach, startProxiedServer } from '../support/proxiedServer.js';
+import type { TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 
 /** Finds a dead link within about two seconds, so the tests need not wait out the defaults. */
@@ -20,18 +21,11 @@ const FAST_BACKOFF = { ...DEFAULT_BACKOFF, initialMs: 100, maxMs: 500 };
 describe('fail-safe while the control stream is down', () => {
   let t: TestServer;
   let proxy: FreezableProxy;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups = cleanupsAfterEach();
 
   async function setUp(): Promise<void> {
-    t = await startTestServer();
-    cleanups.push(() => t.stop());
-    proxy = await startFreezableProxy(t.address);
-    cleanups.push(() => proxy.close());
+    ({ t, proxy } = await startProxiedServer(cleanups));
   }
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
 
   it('holds running work at its next checkpoint once the stream is lost for the grace, and resumes after the snapshot', async () => {
     await setUp();

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActionTerminatedError } from '../../src/client/ActionGuard.js';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import type { ConnectionState } from '../../src/client/ControlSubscriber.js';
@@ -6,8 +6,9 @@ import { ExecutorSession } from '../../src/executor/ExecutorSession.js';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { sleep } from '../../src/shared/abortableWait.js';
 import { approvedAction } from '../executor/support/executorFixture.js';
-import { startFreezableProxy, type FreezableProxy } from '../support/freezableProxy.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
+import type { FreezableProxy } from '../support/freezableProxy.js';
+import { cleanupsAfterEach, startProxiedServer } from '../support/proxiedServer.js';
+import type { TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 
 /** The kill switch's promise on a half-open link, with every setting at its default. */
@@ -16,18 +17,11 @@ const STOP_BOUND_MS = 30_000;
 describe('a frozen link between an executor and the server (default settings)', () => {
   let t: TestServer;
   let proxy: FreezableProxy;
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups = cleanupsAfterEach();
 
   async function setUp(): Promise<void> {
-    t = await startTestServer();
-    cleanups.push(() => t.stop());
-    proxy = await startFreezableProxy(t.address);
-    cleanups.push(() => proxy.close());
+    ({ t, proxy } = await startProxiedServer(cleanups));
   }
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
 
   it('stops the SDK work within 30 s of a terminate sent while the link is frozen', async () => {
     await setUp();

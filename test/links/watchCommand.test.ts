@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import { proposeAction, uniqueNode } from '../support/actionFactory.js';
 import { REPO_ROOT, type ExitStatus } from '../support/childServer.js';
-import { startFreezableProxy, type FreezableProxy } from '../support/freezableProxy.js';
-import { startTestServer, type TestServer } from '../support/testServer.js';
+import type { FreezableProxy } from '../support/freezableProxy.js';
+import { cleanupsAfterEach, startProxiedServer } from '../support/proxiedServer.js';
+import type { TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 
 const run = promisify(execFile);
@@ -48,18 +49,11 @@ function startWatch(args: readonly string[]): Watcher {
 describe('actiongate watch', () => {
   let t: TestServer;
   let proxy: FreezableProxy;
-  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const cleanups = cleanupsAfterEach();
 
   async function setUp(): Promise<void> {
-    t = await startTestServer();
-    cleanups.push(() => t.stop());
-    proxy = await startFreezableProxy(t.address);
-    cleanups.push(() => proxy.close());
+    ({ t, proxy } = await startProxiedServer(cleanups));
   }
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
 
   it('prints one JSON line per event and, when its link freezes, reconnects and resumes after the last one printed', async () => {
     await setUp();

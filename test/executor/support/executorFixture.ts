@@ -2,17 +2,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { ActionClient } from '../../../src/client/ActionClient.js';
+import { ControlClient } from '../../../src/client/ControlClient.js';
 import { ActionStatus, type Action } from '../../../src/gen/actiongate/v1/action.js';
 import { statusName, uniqueNode } from '../../support/actionFactory.js';
+import { startTestServer, type TestServer } from '../../support/testServer.js';
 import { waitFor } from '../../support/waitFor.js';
 import { stopAllExecutors } from './childExecutor.js';
+import { killLeftovers } from './counterCommand.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 
+export interface ScratchDir {
+  readonly dir: string;
+  file(name: string, content?: string): string;
+  cleanup(): void;
+}
+
 /** A scratch directory for handlers files and pid files; removed by `cleanup`. */
-export function scratchDir(): { dir: string; file(name: string, content?: string): string; cleanup(): void } {
+export function scratchDir(): ScratchDir {
   const dir = mkdtempSync(join(tmpdir(), 'actiongate-executor-'));
   return {
     dir,
@@ -54,4 +63,49 @@ export async function waitForStatus(client: ActionClient, actionId: string, stat
 /** For afterEach: stops the executors a test left running; fails if one did not stop on SIGTERM. */
 export async function stopExecutors(): Promise<void> {
   await stopAllExecutors();
+}
+
+/** What an executor test runs against; fresh for every test. */
+export interface ExecutorWorld {
+  readonly t: TestServer;
+  readonly control: ControlClient;
+  readonly scratch: ScratchDir;
+  /** Pids of commands the test saw started: killed after it, so a failed test leaves nothing running. */
+  readonly spawnedPids: number[];
+}
+
+/**
+ * Registers the hooks that give each test of the enclosing `describe` a real server, a
+ * control client and a scratch directory, and tear them down after it (executors first,
+ * then leftover commands), even when a stop fails. Read its fields inside tests only.
+ */
+export function useExecutorWorld(): ExecutorWorld {
+  let current: Omit<ExecutorWorld, 'spawnedPids'> | null = null;
+  const spawnedPids: number[] = [];
+  const get = (): Omit<ExecutorWorld, 'spawnedPids'> => {
+    if (current === null) throw new Error('the executor world exists only while a test runs');
+    return current;
+  };
+  beforeEach(async () => {
+    const t = await startTestServer();
+    current = { t, control: new ControlClient(t.address), scratch: scratchDir() };
+  });
+  afterEach(async () => {
+    const world = get();
+    current = null;
+    try {
+      await stopExecutors();
+    } finally {
+      killLeftovers(spawnedPids);
+      world.control.close();
+      await world.t.stop();
+      world.scratch.cleanup();
+    }
+  });
+  return {
+    get t() { return get().t; },
+    get control() { return get().control; },
+    get scratch() { return get().scratch; },
+    spawnedPids,
+  };
 }
