@@ -3,20 +3,10 @@ import type { HistoryEvent } from '../../domain/action.js';
 import { chainInput, GENESIS_HASH } from '../../domain/historyChain.js';
 import { sha256Hex } from '../../shared/sha256Hex.js';
 import type { ChainCheck } from '../ActionStore.js';
+import type { EventRow } from './actionRows.js';
 
-interface ChainRow {
-  sequence: number;
-  action_id: string;
-  from_status: string | null;
-  to_status: string;
-  actor: string;
-  reason: string;
-  at: number;
-  attempt: number;
-  decision: string | null;
-  hash: string | null;
-  previous_hash: string | null;
-}
+/** An event row as the chain reads it: without the action's columns the JOIN adds. */
+type ChainRow = Omit<EventRow, 'action_type' | 'node' | 'service'>;
 
 function hashOf(row: ChainRow, previousHash: string): string {
   return sha256Hex(
