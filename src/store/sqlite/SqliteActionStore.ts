@@ -153,6 +153,8 @@ export class SqliteActionStore implements ActionStore {
       const where = whereClause([
         { sql: "a.status = 'APPROVED'", params: [] },
         { sql: "a.control = 'NONE'", params: [] },
+        // An approval that lapsed unused is the sweep's to expire; it must not stand in front of claimable actions.
+        { sql: 'NOT (a.attempt = 0 AND a.expires_at IS NOT NULL AND a.expires_at <= ?)', params: [this.tables.clock()] },
         ...claimFilterConditions(filter),
       ]);
       const row = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id LIMIT 1`).get(...where.params) as
