@@ -7,13 +7,14 @@ import { startTestServer, tempDataDir, type TestServer } from '../support/testSe
 /** The executor id the `runner` principal may act as. */
 export const EXECUTOR_ID = 'runner-1';
 
-/** Who takes part: an agent that proposes, two approvers, one principal that may do both, an executor. */
+/** Who takes part: an agent that proposes, two approvers, one principal that may do both, an executor, an operator. */
 export const PEOPLE = {
   bot: principal('deploy-bot', ['agent']),
   alice: principal('alice', ['approver']),
   bob: principal('bob', ['approver']),
   carol: principal('carol', ['agent', 'approver']),
   runner: principal('runner', ['executor'], [EXECUTOR_ID]),
+  oncall: principal('oncall', ['operator']),
 };
 export type Person = keyof typeof PEOPLE;
 

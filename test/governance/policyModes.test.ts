@@ -142,6 +142,40 @@ describe('a policy in enforce mode against a real server', () => {
   });
 });
 
+describe('a policy in enforce mode under a halt, with its own TTLs', () => {
+  let g: GovernedServer;
+  beforeAll(async () => {
+    g = await startGovernedServer(`pending_ttl: 90s\napproval_ttl: 30m\n${policyYaml('enforce')}`);
+  });
+  afterAll(async () => {
+    await g?.stop();
+  });
+
+  it('proposals wait pending_ttl for people, and a policy approval lasts approval_ttl', async () => {
+    const waiting = await proposeAction(g.as('bot').actions, { actionType: 'collect_diagnostics', service: 'checkout' });
+    expect(waiting.expiresAt!.getTime() - waiting.createdAt!.getTime()).toBe(90_000);
+    const approved = await proposeAction(g.as('bot').actions, { actionType: 'collect_diagnostics', service: 'web-frontend' });
+    expect(approved.status).toBe(S.ACTION_STATUS_APPROVED);
+    expect(approved.expiresAt!.getTime() - approved.history.at(-1)!.at!.getTime()).toBe(30 * 60_000);
+  });
+
+  it('a halt holds policy approvals: the proposal waits, and the verdict says why', async () => {
+    await g.as('oncall').control.halt('incident 7');
+    try {
+      const held = await proposeAction(g.as('bot').actions, { actionType: 'collect_diagnostics', service: 'web-frontend' });
+      expect(held.status).toBe(S.ACTION_STATUS_PENDING);
+      expect(held.decisions).toEqual([]);
+      expect(held.policyVerdict).toMatchObject({ rule: 'diagnostics', wouldApprove: false, mode: 'enforce' });
+      expect(held.policyVerdict!.reason).toContain('halted');
+      expect(held.autonomousEligible).toBe(false);
+    } finally {
+      await g.as('oncall').control.unhalt('incident 7 over');
+    }
+    const after = await proposeAction(g.as('bot').actions, { actionType: 'collect_diagnostics', service: 'web-frontend' });
+    expect(after.status).toBe(S.ACTION_STATUS_APPROVED);
+  });
+});
+
 describe('a policy in recommend (shadow) mode against a real server', () => {
   let g: GovernedServer;
   beforeAll(async () => {
