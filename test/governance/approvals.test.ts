@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionStatus, DecisionKind, RiskLevel, type Action } from '../../src/gen/actiongate/v1/action.js';
 import { getAction, proposeAction, uniqueNode } from '../support/actionFactory.js';
@@ -94,6 +94,24 @@ describe('approvals with an auth file', () => {
     ]);
     expect(action!.history.at(-1)).toMatchObject({ from: S.ACTION_STATUS_PENDING, to: S.ACTION_STATUS_REJECTED, actor: 'bob', decision: D.DECISION_KIND_REJECT });
     await expectGrpcError(g.as('carol').actions.approve({ actionId }), status.FAILED_PRECONDITION, 'REJECTED');
+  });
+
+  it('the same approver racing itself counts once: of many concurrent approvals exactly one lands', async () => {
+    const { actionId } = await proposeAction(g.as('bot').actions, { riskLevel: RiskLevel.RISK_LEVEL_DANGEROUS });
+    const tries = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => g.as('alice').actions.approve({ actionId, reason: `try ${i}` })));
+    expect(tries.filter((t) => t.status === 'fulfilled')).toHaveLength(1);
+    for (const t of tries) {
+      if (t.status === 'rejected') expect((t.reason as ServiceError).details).toContain('alice already approved');
+    }
+    const after = await getAction(g.as('bot').actions, actionId);
+    expect(after.status).toBe(S.ACTION_STATUS_PENDING);
+    expect(decisionsOf(after)).toEqual([[D.DECISION_KIND_APPROVE, 'alice']]);
+    // Two different approvers racing each other both count, and the second makes it APPROVED.
+    const { actionId: raced } = await proposeAction(g.as('bot').actions, { riskLevel: RiskLevel.RISK_LEVEL_DANGEROUS });
+    await Promise.all([g.as('alice').actions.approve({ actionId: raced }), g.as('bob').actions.approve({ actionId: raced })]);
+    const both = await getAction(g.as('bot').actions, raced);
+    expect(both.status).toBe(S.ACTION_STATUS_APPROVED);
+    expect(both.decisions.map((d) => d.actor).sort()).toEqual(['alice', 'bob']);
   });
 
   it('decisions are also history events in WatchActions and ListActions leaves them out', async () => {

@@ -1,8 +1,10 @@
+import { status } from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_ACTION_TYPES } from '../../src/domain/catalog.js';
 import { ActionStatus, DecisionKind, RiskLevel, type Action } from '../../src/gen/actiongate/v1/action.js';
 import { getAction, proposeAction, uniqueNode } from '../support/actionFactory.js';
+import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startGovernedServer, type GovernedServer } from './governedServer.js';
 
 const S = ActionStatus;
@@ -105,6 +107,11 @@ describe('a policy in enforce mode against a real server', () => {
     expect(proposed.status).toBe(S.ACTION_STATUS_PENDING);
     expect(proposed.policyVerdict).toMatchObject({ rule: 'redeploys', wouldApprove: true });
     expect(decisionsOf(proposed)).toEqual([[D.DECISION_KIND_APPROVE, 'policy:redeploys']]);
+
+    // The second pair of eyes must be a person other than the proposer.
+    const own = await proposeAction(g.as('carol').actions, { actionType: 'redeploy_service', service: 'web-api', confidence: 0.95 });
+    expect(decisionsOf(own)).toEqual([[D.DECISION_KIND_APPROVE, 'policy:redeploys']]);
+    await expectGrpcError(g.as('carol').actions.approve({ actionId: own.actionId }), status.PERMISSION_DENIED, 'the proposer cannot approve its own action');
 
     const { action } = await g.as('alice').actions.approve({ actionId: proposed.actionId, reason: 'second pair of eyes' });
     expect(action!.status).toBe(S.ACTION_STATUS_APPROVED);
