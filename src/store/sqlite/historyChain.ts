@@ -37,7 +37,9 @@ function hashOf(row: ChainRow, previousHash: string): string {
   );
 }
 
-const ALL_EVENTS = 'SELECT sequence, action_id, from_status, to_status, actor, reason, at, attempt, decision, hash, previous_hash FROM action_events ORDER BY sequence';
+const COLUMNS = 'sequence, action_id, from_status, to_status, actor, reason, at, attempt, decision, hash, previous_hash';
+const ALL_EVENTS = `SELECT ${COLUMNS} FROM action_events ORDER BY sequence`;
+const EVENTS_AFTER = `SELECT ${COLUMNS} FROM action_events WHERE sequence > ? ORDER BY sequence LIMIT ?`;
 
 /**
  * Chains, once, the events a database held before the chain existed; resolves with how many.
@@ -67,18 +69,33 @@ function missing(first: number, last: number): string {
   return first === last ? `the event before it, ${first}, is missing` : `the events before it, ${first} to ${last}, are missing`;
 }
 
+/** How far a check of the chain has got: the last event it accepted. */
+export interface ChainCursor {
+  readonly previousHash: string;
+  readonly previousSequence: number;
+  readonly checked: number;
+}
+
+export const CHAIN_START: ChainCursor = { previousHash: GENESIS_HASH, previousSequence: 0, checked: 0 };
+
+export function isChainCheck(step: ChainCheck | ChainCursor): step is ChainCheck {
+  return 'ok' in step;
+}
+
 /**
- * Walks the whole history in sequence order and checks every link: each event's
+ * Checks up to `limit` events after `cursor`, every link: each event's
  * previous_hash is the hash of the event before it, and its hash covers its
- * own fields. The first event that does not match is named. Events deleted from
- * the end are found too: SQLite remembers the highest sequence it ever gave out.
+ * own fields. Answers the verdict once the history is done or an event does not
+ * match, and otherwise where to go on from, so a live server can check a long
+ * history in slices without holding its event loop. Events deleted from the end
+ * are found too: SQLite remembers the highest sequence it ever gave out.
  */
-export function verifyChain(db: Database.Database): ChainCheck {
-  let previous = GENESIS_HASH;
-  let previousSequence = 0;
-  let checked = 0;
+export function verifyChainStep(db: Database.Database, cursor: ChainCursor, limit: number): ChainCheck | ChainCursor {
+  let { previousHash: previous, previousSequence, checked } = cursor;
   const bad = (row: ChainRow, problem: string): ChainCheck => ({ ok: false, eventsChecked: checked, firstBadSequence: row.sequence, firstBadActionId: row.action_id, problem });
-  for (const row of db.prepare(ALL_EVENTS).iterate() as IterableIterator<ChainRow>) {
+  let read = 0;
+  for (const row of db.prepare(EVENTS_AFTER).iterate(previousSequence, limit) as IterableIterator<ChainRow>) {
+    read += 1;
     checked += 1;
     // Sequences are never skipped (a rolled-back insert takes its number back) nor reused, so a gap is a deleted event,
     // even when the event after it was written later on top of the shortened chain.
@@ -88,12 +105,19 @@ export function verifyChain(db: Database.Database): ChainCheck {
     previous = row.hash;
     previousSequence = row.sequence;
   }
+  if (read === limit) return { previousHash: previous, previousSequence, checked };
   const issued = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'action_events'").pluck().get() as number | undefined;
-  const last = db.prepare('SELECT MAX(sequence) FROM action_events').pluck().get() as number | null;
-  if (issued !== undefined && issued > (last ?? 0)) {
-    const first = (last ?? 0) + 1;
+  if (issued !== undefined && issued > previousSequence) {
+    const first = previousSequence + 1;
     const gone = first === issued ? `event ${first} was written and is gone` : `events ${first} to ${issued} were written and are gone`;
     return { ok: false, eventsChecked: checked, firstBadSequence: first, firstBadActionId: '', problem: `${gone}: the end of the history was deleted` };
   }
   return { ok: true, eventsChecked: checked, firstBadSequence: 0, firstBadActionId: '', problem: '' };
+}
+
+/** The whole history's chain, checked in one go (offline, by `actiongate verify`). */
+export function verifyChain(db: Database.Database): ChainCheck {
+  let step: ChainCheck | ChainCursor = CHAIN_START;
+  while (!isChainCheck(step)) step = verifyChainStep(db, step, 10_000);
+  return step;
 }
