@@ -61,6 +61,13 @@ describe('a database from before the hash chain', () => {
   it('opens, gets its events chained once, and verifies: over gRPC and with actiongate verify', async () => {
     const { dataDir, ids } = databaseBeforeGovernance();
     const oldEvents = OLD_ACTIONS.reduce((n, a) => n + a.events.length, 0);
+    // Checked before this version ever opened it: the file is whole, and there is no chain yet to check.
+    const before = await runCli(['verify', '--data-dir', dataDir]);
+    expect(before.code, before.stdout + before.stderr).toBe(0);
+    expect(before.stdout).toContain('ok (integrity_check found no problem)');
+    expect(before.stdout).toContain('predates the hash chain');
+    expect(before.stderr).toBe('');
+
     t = await startTestServer({}, dataDir);
 
     expect(await t.actions.verifyHistory()).toMatchObject({ ok: true, eventsChecked: String(oldEvents) });
