@@ -45,6 +45,13 @@ describe('actiongate serve --policy refuses a policy that could reach a DANGEROU
     // Without the catalog the type is unknown, which is refused too.
     expectOneLineFailure(await runServe(join(dir, 'data2'), ['--policy', file]), 'rule "drains"', '"drain_node"', 'the catalog does not know');
   });
+
+  it('a policy file that cannot be read: one line naming it, no stack trace', async () => {
+    const dir = fresh();
+    expectOneLineFailure(await runServe(join(dir, 'data'), ['--policy', join(dir, 'missing.yaml')]), 'cannot read --policy', 'missing.yaml', 'ENOENT');
+    mkdirSync(join(dir, 'a-directory'));
+    expectOneLineFailure(await runServe(join(dir, 'data'), ['--policy', join(dir, 'a-directory')]), 'cannot read --policy', 'EISDIR');
+  });
 });
 
 describe('SIGHUP reloads the policy of a running actiongate serve', () => {
@@ -96,6 +103,14 @@ describe('SIGHUP reloads the policy of a running actiongate serve', () => {
     writePolicyFile(dir, 'mode: [enforce\n');
     serve.signal('SIGHUP');
     await serve.waitForLog((l) => l.msg.startsWith('policy not reloaded'), from);
+    expect((await client.getPolicy()).mode).toBe('enforce');
+
+    // Nor does a file that is gone.
+    from = serve.logs.length;
+    rmSync(file);
+    serve.signal('SIGHUP');
+    const gone = await serve.waitForLog((l) => l.msg.startsWith('policy not reloaded'), from);
+    expect(String(gone.err)).toContain('cannot read --policy');
     expect((await client.getPolicy()).mode).toBe('enforce');
     expect(serve.logs.some((l) => l.msg === 'stopped')).toBe(false);
     expect(await serve.stop()).toMatchObject({ code: 0 });
