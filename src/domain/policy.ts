@@ -1,5 +1,6 @@
 import type { NewAction, PolicyVerdict } from './action.js';
 import type { ActionCatalog } from './catalog.js';
+import { globMatches } from './globMatches.js';
 import { higherRisk, riskRank, type RiskLevel } from './riskLevel.js';
 
 export type PolicyMode = 'recommend' | 'enforce';
@@ -71,13 +72,8 @@ export function checkPolicy(policy: Policy, catalog: ActionCatalog): void {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
-
 function matchesAny(value: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => globToRegExp(glob).test(value));
+  return globs.some((glob) => globMatches(glob, value));
 }
 
 function withinHours(hours: HoursWindow, now: number): boolean {
