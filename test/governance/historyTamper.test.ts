@@ -6,6 +6,7 @@ import { DATABASE_FILE } from '../../src/store/sqlite/openDatabase.js';
 import { getAction, proposeAction } from '../support/actionFactory.js';
 import { startChildServer, type ChildServer } from '../support/childServer.js';
 import { startTestServer, tempDataDir, type TestServer } from '../support/testServer.js';
+import { waitFor } from '../support/waitFor.js';
 import { runCli, type CliRun } from '../startup/runCli.js';
 
 interface EventRow {
@@ -73,6 +74,35 @@ describe('actiongate verify finds a history rewritten behind a stopped server', 
     const run = await verify(dataDir);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toContain(`the history's hash chain holds over ${events.length} events`);
+  });
+
+  it('a history a running server keeps writing to verifies too: appends are never taken for deletions', async () => {
+    const dataDir = tempDataDir('actiongate-tamper-');
+    dirs.push(dataDir);
+    const server = await startChildServer(dataDir);
+    servers.push(server);
+    const client = server.client();
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        await proposeAction(client);
+        written += 1;
+      }
+    })();
+    try {
+      for (let run = 0; run < 6; run++) {
+        const before = written;
+        const result = await verify(dataDir);
+        expect(result.code, result.stdout + result.stderr).toBe(0);
+        expect(result.stdout).toContain("the history's hash chain holds");
+        // Events were being written while it checked.
+        await waitFor(() => written, (n) => n > before, { what: 'more proposals' });
+      }
+    } finally {
+      writing = false;
+      await writer;
+    }
   });
 
   it('one edited reason: exit 1 naming exactly that event, by sequence and action id', async () => {

@@ -115,9 +115,15 @@ export function verifyChainStep(db: Database.Database, cursor: ChainCursor, limi
   return { ok: true, eventsChecked: checked, firstBadSequence: 0, firstBadActionId: '', problem: '' };
 }
 
-/** The whole history's chain, checked in one go (offline, by `actiongate verify`). */
+/**
+ * The whole history's chain, checked in one go (offline, by `actiongate verify`),
+ * in one read transaction: a server still writing to the file could otherwise
+ * append events between two reads and look like an end that was deleted.
+ */
 export function verifyChain(db: Database.Database): ChainCheck {
-  let step: ChainCheck | ChainCursor = CHAIN_START;
-  while (!isChainCheck(step)) step = verifyChainStep(db, step, 10_000);
-  return step;
+  return db.transaction(() => {
+    let step: ChainCheck | ChainCursor = CHAIN_START;
+    while (!isChainCheck(step)) step = verifyChainStep(db, step, 10_000);
+    return step;
+  })();
 }
