@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_ACTION_TYPES } from '../../src/domain/catalog.js';
 import { ActionStatus, DecisionKind, RiskLevel, type Action } from '../../src/gen/actiongate/v1/action.js';
 import { getAction, proposeAction, uniqueNode } from '../support/actionFactory.js';
+import { clientsFor } from '../auth/authFixture.js';
 import { expectGrpcError } from '../support/grpcAssertions.js';
 import { startGovernedServer, type GovernedServer } from './governedServer.js';
 
@@ -60,6 +61,21 @@ describe('a policy in enforce mode against a real server', () => {
     expect(shown).toMatchObject({ mode: 'enforce', approvalsRequiredSafe: 1, approvalsRequiredGuarded: 2, approvalsRequiredDangerous: 2 });
     expect(shown.source).toMatch(/policy\.yaml$/);
     expect(shown.rules.map((r) => r.name)).toEqual(['diagnostics', 'redeploys', 'night-checks', 'limited']);
+    expect(shown.rules[0]).toEqual({
+      name: 'diagnostics', actionTypes: ['collect_diagnostics', 'rerun_healthcheck'], risk: [RiskLevel.RISK_LEVEL_SAFE], nodes: ['*'], services: ['web-*'],
+      minConfidence: 0.8, maxPerHour: 0, hours: '',
+    });
+    expect(shown.rules[3]).toMatchObject({ name: 'limited', maxPerHour: 3 });
+    // Any authenticated principal may read it (and VerifyHistory); a caller without a credential may not.
+    expect((await g.as('runner').actions.getPolicy()).mode).toBe('enforce');
+    expect((await g.as('runner').actions.verifyHistory()).ok).toBe(true);
+    const stranger = clientsFor(g.t.address, undefined);
+    try {
+      await expectGrpcError(stranger.actions.getPolicy(), status.UNAUTHENTICATED);
+      await expectGrpcError(stranger.actions.verifyHistory(), status.UNAUTHENTICATED);
+    } finally {
+      stranger.close();
+    }
   });
 
   it('a matching proposal is approved at once by policy:<rule>, a Decision and a history event of the proposal', async () => {
