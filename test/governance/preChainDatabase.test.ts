@@ -8,6 +8,7 @@ import { DATABASE_FILE } from '../../src/store/sqlite/openDatabase.js';
 import { getAction, proposeAction } from '../support/actionFactory.js';
 import { startTestServer, tempDataDir, type TestServer } from '../support/testServer.js';
 import { runCli } from '../startup/runCli.js';
+import { insertRawAction, rawEventInsert } from './rawHistory.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -32,16 +33,12 @@ function databaseBeforeGovernance(): { dataDir: string; ids: string[] } {
     const old = loadMigrations().filter((m) => m.id <= 3);
     expect(old.map((m) => m.id)).toEqual([1, 2, 3]);
     migrate(db, old);
-    const insertAction = db.prepare(`INSERT INTO actions (id, version, created_at, updated_at, proposed_by, idempotency_key, correlation_id, node, service,
-      action_type, risk_level, confidence, approval_required, autonomous_eligible, status, payload, rollback_reference, expires_at, attempt, max_attempts,
-      lease_id, lease_executor, lease_expires_at, lease_ttl_ms, result, error, control)
-      VALUES (?, ?, ?, ?, 'deploy-bot', NULL, '', 'web-1', 'api', 'rerun_healthcheck', 'SAFE', 0.9, 1, 0, ?, '{}', '', ?, 0, 3, NULL, NULL, NULL, NULL, NULL, '', 'NONE')`);
-    const insertEvent = db.prepare('INSERT INTO action_events (action_id, from_status, to_status, actor, reason, at, attempt) VALUES (?, ?, ?, ?, ?, ?, 0)');
+    const insertEvent = rawEventInsert(db);
     const now = Date.now();
     const ids = OLD_ACTIONS.map((action, i) => {
       const id = randomUUID();
       const at = now - (OLD_ACTIONS.length - i) * 1000;
-      insertAction.run(id, action.events.length, at, at, action.status, action.status === 'PENDING' ? now + HOUR_MS : null);
+      insertRawAction(db, { id, status: action.status, at, version: action.events.length, expiresAt: action.status === 'PENDING' ? now + HOUR_MS : null });
       for (const [from, to, actor, reason] of action.events) insertEvent.run(id, from, to, actor, reason, at);
       return id;
     });

@@ -5,9 +5,11 @@ import { migrate } from '../../src/store/sqlite/migrate.js';
 import { DATABASE_FILE } from '../../src/store/sqlite/openDatabase.js';
 import { proposeAction } from '../support/actionFactory.js';
 import { startTestServer, tempDataDir, type TestServer } from '../support/testServer.js';
+import { insertRawAction, rawEventInsert } from './rawHistory.js';
 
 /** Enough history that checking it takes many slices (2000 events each). */
 const EVENTS = 100_000;
+const ACTION_ID = '019ab3c2-6f1e-7a21-8d4e-2f6b7c9d0e1f';
 
 /** A data directory whose history is long: one action with EVENTS events, written before the server starts (it chains them when it opens). */
 function longHistory(): string {
@@ -16,16 +18,10 @@ function longHistory(): string {
   try {
     db.pragma('journal_mode = WAL');
     migrate(db);
-    db.prepare(`INSERT INTO actions (id, version, created_at, updated_at, proposed_by, idempotency_key, correlation_id, node, service,
-      action_type, risk_level, confidence, approval_required, autonomous_eligible, status, payload, rollback_reference, expires_at, attempt, max_attempts,
-      lease_id, lease_executor, lease_expires_at, lease_ttl_ms, result, error, control)
-      VALUES ('019ab3c2-6f1e-7a21-8d4e-2f6b7c9d0e1f', 1, 0, 0, 'deploy-bot', NULL, '', 'web-1', 'api', 'rerun_healthcheck', 'SAFE', 0.9, 1, 0, 'REJECTED', '{}', '', NULL, 0, 3,
-      NULL, NULL, NULL, NULL, NULL, '', 'NONE')`).run();
-    const event = db.prepare(
-      "INSERT INTO action_events (action_id, from_status, to_status, actor, reason, at, attempt) VALUES ('019ab3c2-6f1e-7a21-8d4e-2f6b7c9d0e1f', 'PENDING', 'PENDING', 'alice', 'a note of a usual length', ?, 0)",
-    );
+    insertRawAction(db, { id: ACTION_ID, status: 'REJECTED', at: 0 });
+    const event = rawEventInsert(db);
     db.transaction(() => {
-      for (let i = 0; i < EVENTS; i++) event.run(i);
+      for (let i = 0; i < EVENTS; i++) event.run(ACTION_ID, 'PENDING', 'PENDING', 'alice', 'a note of a usual length', i);
     })();
   } finally {
     db.close();
