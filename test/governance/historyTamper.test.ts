@@ -169,6 +169,28 @@ describe('VerifyHistory over gRPC', () => {
     t = undefined;
   });
 
+  it('says ok while proposals keep being written, each check covering more events', async () => {
+    t = await startTestServer();
+    const server = t;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) await proposeAction(server.actions);
+    })();
+    try {
+      let last = 0;
+      for (let i = 0; i < 10; i++) {
+        const check = await server.actions.verifyHistory();
+        expect(check, JSON.stringify(check)).toMatchObject({ ok: true, problem: '' });
+        expect(Number(check.eventsChecked)).toBeGreaterThanOrEqual(last);
+        last = Number(check.eventsChecked);
+      }
+      expect(last).toBeGreaterThan(0);
+    } finally {
+      writing = false;
+      await writer;
+    }
+  });
+
   it('says ok with every event checked on a healthy server, and names an event edited behind its back', async () => {
     t = await startTestServer();
     const ids: string[] = [];
