@@ -1,6 +1,7 @@
 import type { NewAction, PolicyVerdict } from './action.js';
 import type { ActionCatalog } from './catalog.js';
-import { riskRank, type RiskLevel } from './riskLevel.js';
+import { globMatches } from './globMatches.js';
+import { higherRisk, riskRank, type RiskLevel } from './riskLevel.js';
 
 export type PolicyMode = 'recommend' | 'enforce';
 
@@ -71,13 +72,8 @@ export function checkPolicy(policy: Policy, catalog: ActionCatalog): void {
   }
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${escaped}$`);
-}
-
 function matchesAny(value: string, globs: readonly string[]): boolean {
-  return globs.some((glob) => globToRegExp(glob).test(value));
+  return globs.some((glob) => globMatches(glob, value));
 }
 
 function withinHours(hours: HoursWindow, now: number): boolean {
@@ -89,10 +85,10 @@ function withinHours(hours: HoursWindow, now: number): boolean {
 }
 
 /** Whether the rule's scope (type, risk, node, service) covers the proposal at all. */
-function covers(rule: PolicyRule, action: NewAction): boolean {
+function covers(rule: PolicyRule, action: NewAction, risk: RiskLevel): boolean {
   return (
     (rule.actionTypes.length === 0 || rule.actionTypes.includes(action.actionType)) &&
-    rule.risk.includes(action.riskLevel) &&
+    rule.risk.includes(risk) &&
     matchesAny(action.node, rule.nodes) &&
     matchesAny(action.service, rule.services)
   );
@@ -118,10 +114,12 @@ export function evaluatePolicy(policy: Policy, action: NewAction, catalog: Actio
   const verdict = (rule: string, wouldApprove: boolean, reason: string): PolicyVerdict => ({ rule, wouldApprove, mode: policy.mode, reason });
   const entry = catalog.entry(action.actionType);
   if (entry === undefined) return verdict('', false, `action type ${action.actionType} is not in the catalog`);
-  if (riskRank(action.riskLevel) >= riskRank('DANGEROUS')) return verdict('', false, 'DANGEROUS actions always need people');
+  // The catalog's risk counts whatever the action says: a type the catalog calls DANGEROUS is never judged as less.
+  const risk = higherRisk(entry.risk, action.riskLevel);
+  if (riskRank(risk) >= riskRank('DANGEROUS')) return verdict('', false, 'DANGEROUS actions always need people');
   let firstCovering: { rule: PolicyRule; reason: string } | null = null;
   for (const rule of policy.rules) {
-    if (!covers(rule, action)) continue;
+    if (!covers(rule, action, risk)) continue;
     const reason = shortfall(rule, action, now, approvalsThisHour);
     if (reason === null) return verdict(rule.name, true, `matches rule ${rule.name}`);
     firstCovering ??= { rule, reason };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ActionCatalog } from '../../domain/catalog.js';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
+import { ConfigError } from '../../shared/ConfigError.js';
 import { parsePolicy } from './parsePolicy.js';
 
 /**
@@ -21,7 +22,7 @@ export class PolicyState {
     private readonly log: Logger,
     private readonly defaults: Policy = DEFAULT_POLICY,
   ) {
-    this.policy = file === null ? defaults : parsePolicy(readFileSync(file, 'utf8'), file, catalog, defaults);
+    this.policy = file === null ? defaults : this.load(file);
   }
 
   get current(): Policy {
@@ -43,11 +44,22 @@ export class PolicyState {
   reload(): void {
     if (this.file === null) return;
     try {
-      this.policy = parsePolicy(readFileSync(this.file, 'utf8'), this.file, this.catalog, this.defaults);
+      this.policy = this.load(this.file);
       this.loaded = Date.now();
       this.log.info({ file: this.file, mode: this.policy.mode, rules: this.policy.rules.length }, 'policy reloaded');
     } catch (err) {
       this.log.error({ file: this.file, err: err instanceof Error ? err.message : String(err) }, 'policy not reloaded: keeping the previous one in force');
     }
+  }
+
+  /** The file's policy; a file that cannot be read is a ConfigError naming it, like one that does not load. */
+  private load(file: string): Policy {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read --policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+    }
+    return parsePolicy(text, file, this.catalog, this.defaults);
   }
 }

@@ -9,19 +9,29 @@ const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
 const HOURS = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
+/** Longer than any sane wait for a decision or a claim, and within GetPolicy's uint32 seconds. */
+const MAX_DURATION_SECONDS = 365 * 86_400;
+
+// At least a second: a TTL of 0 would expire every proposal or approval the moment it is made.
 const duration = z
   .union([z.number().int().positive(), z.string().regex(DURATION, 'must be a duration like 90s, 30m, 24h or 7d')])
-  .transform((value) => (typeof value === 'number' ? value : Number(DURATION.exec(value)![1]) * UNIT_SECONDS[DURATION.exec(value)![2] as keyof typeof UNIT_SECONDS]));
+  .transform((value) => (typeof value === 'number' ? value : Number(DURATION.exec(value)![1]) * UNIT_SECONDS[DURATION.exec(value)![2] as keyof typeof UNIT_SECONDS]))
+  .pipe(z.number().min(1, 'must be at least 1s').max(MAX_DURATION_SECONDS, 'must be at most 365d'));
 
 const RULE = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1 to 64 letters, digits, ".", "_" or "-"'),
-  action_types: z.array(z.string().min(1)).optional(),
+  // Left out, a rule covers every type of its risk; an empty list would read as "none" and is refused as ambiguous.
+  action_types: z.array(z.string().min(1)).min(1).optional(),
   risk: z.array(z.enum(RISK_LEVELS as [RiskLevel, ...RiskLevel[]])).min(1).optional(),
   nodes: z.array(z.string().min(1)).min(1).optional(),
   services: z.array(z.string().min(1)).min(1).optional(),
   min_confidence: z.number().min(0).max(1).optional(),
   max_per_hour: z.number().int().positive().optional(),
-  hours: z.string().regex(HOURS, 'must be "HH:MM-HH:MM" in UTC').optional(),
+  hours: z
+    .string()
+    .regex(HOURS, 'must be "HH:MM-HH:MM" in UTC')
+    .refine((text) => text.slice(0, 5) !== text.slice(6), 'must start and end at different times (leave it out for any time of day)')
+    .optional(),
 });
 
 const FILE = z.strictObject({
@@ -45,7 +55,8 @@ function hoursWindow(text: string): HoursWindow {
 export function parsePolicy(text: string, source: string, catalog: ActionCatalog, defaults: Policy = DEFAULT_POLICY): Policy {
   let document: unknown;
   try {
-    document = parse(text);
+    // Warnings (an unknown tag or directive) would go to the process's stderr, outside the log; the checks below judge the result.
+    document = parse(text, { logLevel: 'error' });
   } catch (err) {
     throw new ConfigError(`${source} is not YAML: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, { cause: err });
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setImmediate as giveWay } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
 import type { ActionControlMove } from '../../domain/control.js';
@@ -15,13 +16,16 @@ import { DataDirLock } from './DataDirLock.js';
 import { DiskReserve } from './DiskReserve.js';
 import { DiskSpaceGuard, type DiskEvent } from './DiskSpaceGuard.js';
 import { GroupCommitter } from './GroupCommitter.js';
-import { chainUnchainedEvents, verifyChain } from './historyChain.js';
+import { CHAIN_START, chainUnchainedEvents, isChainCheck, verifyChainStep, type ChainCursor } from './historyChain.js';
 import { openDatabase, WAL_FILE } from './openDatabase.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
 import { WalSync } from './WalSync.js';
 
 // INDEXED BY: left to itself the planner takes actions_status and reads every
 // RUNNING or PENDING row on each sweep, so a large backlog slows the whole server.
+/** Events VerifyHistory checks between two turns of the event loop: some 10 ms of hashing on these machines. */
+const VERIFY_SLICE_EVENTS = 2000;
+
 export const EXPIRED_LEASES_SQL =
   "SELECT id FROM actions INDEXED BY actions_running_lease WHERE status = 'RUNNING' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?";
 export const EXPIRED_APPROVALS_SQL =
@@ -153,6 +157,8 @@ export class SqliteActionStore implements ActionStore {
       const where = whereClause([
         { sql: "a.status = 'APPROVED'", params: [] },
         { sql: "a.control = 'NONE'", params: [] },
+        // An approval that lapsed unused is the sweep's to expire; it must not stand in front of claimable actions.
+        { sql: 'NOT (a.attempt = 0 AND a.expires_at IS NOT NULL AND a.expires_at <= ?)', params: [this.tables.clock()] },
         ...claimFilterConditions(filter),
       ]);
       const row = this.tables.statement(`SELECT a.* FROM actions a ${where.sql} ORDER BY a.id LIMIT 1`).get(...where.params) as
@@ -221,8 +227,15 @@ export class SqliteActionStore implements ActionStore {
     return this.committer.run((effects) => control.unhalt(this.tables, issuedBy, reason, effects), ESSENTIAL);
   }
 
-  verifyHistory(): Promise<ChainCheck> {
-    return this.read(() => verifyChain(this.tables.db));
+  /** Checks the chain in slices, giving way to other calls between them: a long history must not hold up the kill switch. */
+  async verifyHistory(): Promise<ChainCheck> {
+    let step: ChainCheck | ChainCursor = CHAIN_START;
+    while (!isChainCheck(step)) {
+      const from: ChainCursor = step;
+      step = await this.read((): ChainCheck | ChainCursor => verifyChainStep(this.tables.db, from, VERIFY_SLICE_EVENTS));
+      if (!isChainCheck(step)) await giveWay();
+    }
+    return step;
   }
 
   health(): StoreHealth {

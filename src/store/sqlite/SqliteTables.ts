@@ -67,7 +67,9 @@ export class SqliteTables {
   /** Appends an event to the one history chain: its hash covers the previous event's hash. */
   appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): HistoryEvent {
     const last = this.statement('SELECT sequence, hash FROM action_events ORDER BY sequence DESC LIMIT 1').get() as { sequence: number; hash: string | null } | undefined;
-    const sequence = (last?.sequence ?? 0) + 1;
+    // Numbered after the highest sequence ever issued, not the highest left: an event deleted from the end stays a gap verify can name.
+    const issued = this.statement("SELECT seq FROM sqlite_sequence WHERE name = 'action_events'").pluck().get() as number | undefined;
+    const sequence = Math.max(issued ?? 0, last?.sequence ?? 0) + 1;
     const previousHash = last?.hash ?? GENESIS_HASH;
     const event = {
       sequence, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision,
