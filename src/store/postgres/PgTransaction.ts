@@ -1,0 +1,89 @@
+import type { PoolClient, QueryResultRow } from 'pg';
+import type { Action, HistoryEvent } from '../../domain/action.js';
+import type { ControlSignal, HaltState } from '../../domain/controlSignal.js';
+import { ConflictError } from '../../domain/errors.js';
+import { chainInput } from '../../domain/historyChain.js';
+import { changedAction, type ActionChange } from '../../domain/lifecycle.js';
+import { sha256Hex } from '../../shared/sha256Hex.js';
+import { updateAction } from './sql/actionWrites.js';
+import { insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock } from './sql/controlSql.js';
+import { appendEvents, lockHistoryHead, type HistoryHead } from './sql/historyHead.js';
+import type { Queryable, Statement } from './sql/Statement.js';
+
+/**
+ * One transaction on one pooled connection. Locks are always taken in one order, so
+ * two replicas' transactions never wait on each other in a circle:
+ * halt_state, then signal_head, then action rows, then history_head (last, and held
+ * only from the first event appended until COMMIT).
+ */
+export class PgTransaction implements Queryable {
+  private head: HistoryHead | null = null;
+  private readonly events: HistoryEvent[] = [];
+  private signalHead: number | null = null;
+  private readonly signals: ControlSignal[] = [];
+  private halt: HaltState | null = null;
+
+  constructor(
+    private readonly client: PoolClient,
+    readonly now: number,
+  ) {}
+
+  async run<R extends QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {
+    const result = await this.client.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+    return result.rows;
+  }
+
+  /** The shared halt state, locked against a concurrent Halt (share) or for changing it (update). */
+  async haltState(lock: Exclude<HaltLock, 'none'> = 'share'): Promise<HaltState> {
+    if (this.halt === null || lock === 'update') this.halt = await readHalt(this, lock);
+    return this.halt;
+  }
+
+  /** Takes the signal head now, before any action row: the lock order every writer keeps. */
+  async lockSignals(): Promise<void> {
+    this.signalHead ??= await lockSignalHead(this);
+  }
+
+  /** Numbers a signal (the signal head stays locked until COMMIT) and inserts it. */
+  async insertSignal(draft: Omit<ControlSignal, 'sequence'>): Promise<ControlSignal> {
+    this.signalHead ??= await lockSignalHead(this);
+    this.signalHead += 1;
+    const signal = { ...draft, sequence: this.signalHead };
+    await insertSignal(this, signal);
+    this.signals.push(signal);
+    return signal;
+  }
+
+  /**
+   * Writes `change` over the row at `version` (compare-and-set) and records its event.
+   * The row is normally locked already, so a lost race here means the schema or a
+   * caller broke that rule: it is refused, never written over.
+   */
+  async write(current: Action, version: number, change: ActionChange): Promise<{ action: Action; events: HistoryEvent[] }> {
+    const next = changedAction(current, change, this.now);
+    if (!(await updateAction(this, next, version))) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
+    if (change.event === null) return { action: next, events: [] };
+    const event = await this.appendEvent(next, change.from, change.event.reason, change.event.actor, change.event.decision ?? null);
+    return { action: next, events: [event] };
+  }
+
+  /** Chains an event to the last committed one; it is inserted at COMMIT time, with the head. */
+  async appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): Promise<HistoryEvent> {
+    this.head ??= await lockHistoryHead(this);
+    const previousHash = this.head.hash;
+    const fields = { sequence: this.head.sequence + 1, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision };
+    const hash = sha256Hex(chainInput(fields, previousHash));
+    const event: HistoryEvent = { ...fields, actionType: action.actionType, node: action.node, service: action.service, hash, previousHash };
+    this.head = { sequence: event.sequence, hash };
+    this.events.push(event);
+    return event;
+  }
+
+  /** Writes what is buffered (events, the heads); the caller commits next. */
+  async finish(): Promise<{ events: readonly HistoryEvent[]; signals: readonly ControlSignal[] }> {
+    if (this.events.length > 0) await appendEvents(this, this.events);
+    const last = this.signals[this.signals.length - 1];
+    if (last !== undefined) await advanceSignalHead(this, last.sequence);
+    return { events: this.events, signals: this.signals };
+  }
+}
