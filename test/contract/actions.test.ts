@@ -147,7 +147,7 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
 
   it('judges a proposal inside the transaction: the policy approves, and approvalsThisHour counts per service', async () => {
     const counts: number[] = [];
-    const judge: Judge = (action, approvalsThisHour, halt) => {
+    const judge: Judge = (_action, approvalsThisHour, halt) => {
       counts.push(approvalsThisHour());
       return {
         verdict: { rule: 'safe-api', wouldApprove: true, mode: 'enforce', reason: 'matched' },
