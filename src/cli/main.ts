@@ -44,7 +44,8 @@ commands:
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
              --database-url URL      check PostgreSQL's shared history instead (env ACTIONGATE_DATABASE_URL)
   executor   claim approved actions and run them, obeying the kill switch
-             --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
+             --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER); several replicas'
+                                     IP addresses comma-separated (a:50051,b:50051) fail over between them
              --executor-id ID        required, env ACTIONGATE_EXECUTOR_ID
              --action-types A,B      (default: every type with a handler, env ACTIONGATE_ACTION_TYPES)
              --handlers FILE         real handlers per action type, a JSON object of
