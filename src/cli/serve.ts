@@ -45,7 +45,10 @@ async function startupStep<T>(log: Logger, step: () => T | Promise<T>): Promise<
 /** The shared PostgreSQL store; what goes wrong on its connections after start-up is logged, never thrown. */
 function openPostgres(databaseUrl: string, log: Logger): Promise<PostgresActionStore> {
   log.info({ database: redactedUrl(databaseUrl) }, 'opening the PostgreSQL store');
-  return PostgresActionStore.open(databaseUrl, { onListenerError: (err) => log.warn({ err }, 'PostgreSQL connection or listener failed; retrying') });
+  // The message and code only: pg's errors can carry the connection, and with it its password.
+  const describe = (err: unknown): { message: string; code?: unknown } =>
+    err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : { message: String(err) };
+  return PostgresActionStore.open(databaseUrl, { onListenerError: (err) => log.warn({ reason: describe(err) }, 'PostgreSQL connection or listener failed; retrying') });
 }
 
 /** `actiongate serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */

@@ -281,13 +281,27 @@ export class PostgresActionStore implements ActionStore {
     return work({ run: (statement, values) => this.query(statement, values) });
   }
 
-  private async connect(): Promise<pg.PoolClient> {
+  /**
+   * A connection for one transaction. While it is checked out the pool does not listen
+   * for its errors: a connection lost between two statements would otherwise end the
+   * process. The statement in flight fails anyway, and release(err) drops the connection.
+   */
+  private async connect(): Promise<pg.PoolClient & { done(broken: Error | undefined): void }> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw storeError(err);
     }
+    const onError = (err: Error): void => this.onListenerError(err);
+    client.on('error', onError);
+    return Object.assign(client, {
+      done(broken: Error | undefined): void {
+        client.off('error', onError);
+        client.release(broken);
+      },
+    });
   }
 
   /** Several reads that must agree with each other: one read-only REPEATABLE READ transaction. */
@@ -304,7 +318,7 @@ export class PostgresActionStore implements ActionStore {
       broken = await rollback(client, err);
       throw storeError(err);
     } finally {
-      client.release(broken);
+      client.done(broken);
     }
   }
 
@@ -324,7 +338,7 @@ export class PostgresActionStore implements ActionStore {
       broken = await rollback(client, err);
       throw storeError(err);
     } finally {
-      client.release(broken);
+      client.done(broken);
     }
     this.events.committed(committed.events);
     this.signals.committed(committed.signals);
