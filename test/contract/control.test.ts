@@ -3,6 +3,7 @@ import type { HistoryEvent } from '../../src/domain/action.js';
 import type { ControlSignal } from '../../src/domain/controlSignal.js';
 import { PreconditionError } from '../../src/domain/errors.js';
 import type { ActionStore } from '../../src/store/ActionStore.js';
+import { waitFor } from '../support/waitFor.js';
 import { BACKENDS, newAction, type OpenedStore } from './backends.js';
 import { approveBy, approved, claimAs, running } from './steps.js';
 
@@ -33,6 +34,7 @@ describe.each(BACKENDS)('store contract, control and history: $name', (backend) 
     expect(terminated.action.history.at(-1)).toMatchObject({ from: 'RUNNING', to: 'TERMINATED', actor: 'operator' });
     const sent = [paused.signal, resumed.signal, terminated.signal];
     expect(await store.signalsFor(action.id)).toEqual(sent);
+    await waitFor(async () => heard.length, (n) => n >= 3, { what: 'listeners to hear the three signals' });
     expect(heard).toEqual(sent);
     expect(sent.map((s) => s.sequence)).toEqual([sent[0]!.sequence, sent[0]!.sequence + 1, sent[0]!.sequence + 2]);
   });
@@ -116,6 +118,8 @@ describe.each(BACKENDS)('store contract, control and history: $name', (backend) 
     await Promise.all(created.slice(0, 10).map(({ action }) => store.update(action.id, approveBy('approver-1'))));
     const read = await store.readEvents(0, {}, 100);
     expect(read.map((e) => e.sequence)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    // Listeners hear every commit in sequence order; a commit that overtook an earlier one may be heard just after its call answered.
+    await waitFor(async () => heard.length, (n) => n >= 30, { what: 'listeners to hear all 30 events' });
     expect(heard).toEqual(read);
     expect((await store.readEvents(25, {}, 100)).map((e) => e.sequence)).toEqual([26, 27, 28, 29, 30]);
     expect(await store.readEvents(0, { statuses: ['APPROVED'] }, 100)).toHaveLength(10);
