@@ -146,9 +146,10 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
   });
 
   it('judges a proposal inside the transaction: the policy approves, and approvalsThisHour counts per service', async () => {
-    const counts: number[] = [];
-    const judge: Judge = (_action, approvalsThisHour, halt) => {
-      counts.push(approvalsThisHour());
+    // A store may judge a proposal more than once (PostgreSQL counts only when the policy asks): the last count is the one that held.
+    const counts = new Map<string, number>();
+    const judge: Judge = (action, approvalsThisHour, halt) => {
+      counts.set(action.correlationId, approvalsThisHour());
       return {
         verdict: { rule: 'safe-api', wouldApprove: true, mode: 'enforce', reason: 'matched' },
         approve: (a, now) => lifecycle.approve(a, { actor: 'policy:safe-api', identified: true }, 'policy safe-api', halt, now, 60_000),
@@ -157,7 +158,7 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
     const results = [];
     for (let i = 0; i < 3; i += 1) results.push(await store.create(newAction({ service: 'api' }), judge));
     await store.create(newAction({ service: 'db' }), judge);
-    expect(counts).toEqual([0, 1, 2, 0]);
+    expect([...counts.values()]).toEqual([0, 1, 2, 0]);
     const [first] = results;
     expect(first!.action).toMatchObject({ status: 'APPROVED', autonomousEligible: true, policyVerdict: { rule: 'safe-api', wouldApprove: true, mode: 'enforce' } });
     expect(first!.action.history.map((e) => e.to)).toEqual(['PENDING', 'APPROVED']);

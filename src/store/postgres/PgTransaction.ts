@@ -7,18 +7,27 @@ import { changedAction, type ActionChange } from '../../domain/lifecycle.js';
 import { sha256Hex } from '../../shared/sha256Hex.js';
 import { updateAction } from './sql/actionWrites.js';
 import { insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock } from './sql/controlSql.js';
-import { appendEvents, lockHistoryHead, type HistoryHead } from './sql/historyHead.js';
+import { appendEvents, lockHistoryHead } from './sql/historyHead.js';
 import type { Queryable, Statement } from './sql/Statement.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface TransactionMark {
+  readonly events: number;
+  readonly signals: number;
+  readonly signalHead: number | null;
+  readonly halt: HaltState | null;
+}
 
 /**
  * One transaction on one pooled connection. Locks are always taken in one order, so
  * two replicas' transactions never wait on each other in a circle:
- * halt_state, then signal_head, then action rows, then history_head (last, and held
- * only from the first event appended until COMMIT).
+ * halt_state, then signal_head, then action rows, then history_head (last: taken by
+ * `finish` and held only until COMMIT). Within a group-commit batch the steps' own
+ * orders interleave; a deadlock that causes is retried by the committer.
  */
 export class PgTransaction implements Queryable {
-  private head: HistoryHead | null = null;
-  private readonly events: HistoryEvent[] = [];
+  private readonly events: Mutable<HistoryEvent>[] = [];
   private signalHead: number | null = null;
   private readonly signals: ControlSignal[] = [];
   private halt: HaltState | null = null;
@@ -63,25 +72,49 @@ export class PgTransaction implements Queryable {
     const next = changedAction(current, change, this.now);
     if (!(await updateAction(this, next, version))) throw new ConflictError(`action ${current.id} changed while this step was decided; try again`);
     if (change.event === null) return { action: next, events: [] };
-    const event = await this.appendEvent(next, change.from, change.event.reason, change.event.actor, change.event.decision ?? null);
+    const event = this.appendEvent(next, change.from, change.event.reason, change.event.actor, change.event.decision ?? null);
     return { action: next, events: [event] };
   }
 
-  /** Chains an event to the last committed one; it is inserted at COMMIT time, with the head. */
-  async appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): Promise<HistoryEvent> {
-    this.head ??= await lockHistoryHead(this);
-    const previousHash = this.head.hash;
-    const fields = { sequence: this.head.sequence + 1, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision };
-    const hash = sha256Hex(chainInput(fields, previousHash));
-    const event: HistoryEvent = { ...fields, actionType: action.actionType, node: action.node, service: action.service, hash, previousHash };
-    this.head = { sequence: event.sequence, hash };
+  /**
+   * Records an event; it is numbered and chained at `finish`, under the history head's
+   * lock, so the head is held only from then until COMMIT. The object returned is the
+   * one numbered then: what a caller built from it reads the final values.
+   */
+  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): HistoryEvent {
+    const event: Mutable<HistoryEvent> = {
+      sequence: 0, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision,
+      actionType: action.actionType, node: action.node, service: action.service, hash: '', previousHash: '',
+    };
     this.events.push(event);
     return event;
   }
 
-  /** Writes what is buffered (events, the heads); the caller commits next. */
+  /** Where the transaction stands, to go back to when one step of a batch is rolled back to its savepoint. */
+  mark(): TransactionMark {
+    return { events: this.events.length, signals: this.signals.length, signalHead: this.signalHead, halt: this.halt };
+  }
+
+  /** Forgets what the steps after `mark` recorded; ROLLBACK TO SAVEPOINT undid their rows and their locks. */
+  restore(mark: TransactionMark): void {
+    this.events.length = mark.events;
+    this.signals.length = mark.signals;
+    this.signalHead = mark.signalHead;
+    this.halt = mark.halt;
+  }
+
+  /** Numbers and chains the events from the last committed one, writes them and the heads; the caller commits next. */
   async finish(): Promise<{ events: readonly HistoryEvent[]; signals: readonly ControlSignal[] }> {
-    if (this.events.length > 0) await appendEvents(this, this.events);
+    if (this.events.length > 0) {
+      let head = await lockHistoryHead(this);
+      for (const event of this.events) {
+        event.sequence = head.sequence + 1;
+        event.previousHash = head.hash;
+        event.hash = sha256Hex(chainInput(event, head.hash));
+        head = { sequence: event.sequence, hash: event.hash };
+      }
+      await appendEvents(this, this.events);
+    }
     const last = this.signals[this.signals.length - 1];
     if (last !== undefined) await advanceSignalHead(this, last.sequence);
     return { events: this.events, signals: this.signals };

@@ -11,7 +11,8 @@ import { uuidv7 } from '../uuidv7.js';
 import { connectionConfig } from './connectionConfig.js';
 import { postgresStartupError } from './postgresStartupError.js';
 import { migrate } from './migrate.js';
-import { isConnectionFailure, storeError } from './pgErrors.js';
+import { storeError } from './pgErrors.js';
+import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.js';
 import { PgListener } from './PgListener.js';
 import { actionFromRow, eventFromRow } from './pgRows.js';
 import { PgTransaction } from './PgTransaction.js';
@@ -55,6 +56,7 @@ export class PostgresActionStore implements ActionStore {
   private readonly events: SequencePump<HistoryEvent>;
   private readonly signals: SequencePump<ControlSignal>;
   private readonly listener: PgListener;
+  private readonly committer: PgGroupCommitter;
   private closed = false;
 
   private constructor(
@@ -64,6 +66,10 @@ export class PostgresActionStore implements ActionStore {
     private readonly clock: () => number,
     private readonly onListenerError: (err: unknown) => void,
   ) {
+    this.committer = new PgGroupCommitter(() => this.connect(), clock, (effects) => {
+      this.events.committed(effects.events);
+      this.signals.committed(effects.signals);
+    });
     const pooled: Queryable = { run: (statement, values) => this.query(statement, values) };
     this.events = new SequencePump(
       heads.events,
@@ -115,9 +121,15 @@ export class PostgresActionStore implements ActionStore {
       });
       let judgement: Judgement | null = null;
       if (judge !== undefined) {
-        await lockServiceApprovals(tx, action.service);
-        const count = await reads.approvalsSince(tx, action.service, now - HOUR_MS);
-        judgement = judge(action, () => count, halt);
+        // Counted (under a lock per service, so replicas count one at a time) only for a policy whose rule has
+        // an hourly limit: the lock would otherwise serialize every replica's proposals of a service.
+        let counted = false;
+        judgement = judge(action, () => ((counted = true), 0), halt);
+        if (counted) {
+          await lockServiceApprovals(tx, action.service);
+          const count = await reads.approvalsSince(tx, action.service, now - HOUR_MS);
+          judgement = judge(action, () => count, halt);
+        }
       }
       const judged = judgement === null ? action : { ...action, policyVerdict: judgement.verdict, autonomousEligible: judgement.verdict.wouldApprove };
       if (!(await insertAction(tx, judged, 1))) {
@@ -126,7 +138,7 @@ export class PostgresActionStore implements ActionStore {
         if (existing === null) throw new ConflictError('a concurrent proposal with this idempotency key was not committed; try again');
         return replay(existing, input);
       }
-      const proposed = await tx.appendEvent(judged, null, 'proposed', input.proposedBy);
+      const proposed = tx.appendEvent(judged, null, 'proposed', input.proposedBy);
       if (judgement?.approve == null) return { action: withHistory(judged, [proposed]), replayed: false };
       // Approved by the policy in the same transaction as the proposal.
       const approved = await tx.write(judged, 1, judgement.approve(judged, now, halt));
@@ -284,9 +296,9 @@ export class PostgresActionStore implements ActionStore {
   /**
    * A connection for one transaction. While it is checked out the pool does not listen
    * for its errors: a connection lost between two statements would otherwise end the
-   * process. The statement in flight fails anyway, and release(err) drops the connection.
+   * process. The statement in flight fails anyway, and done(err) drops the connection.
    */
-  private async connect(): Promise<pg.PoolClient & { done(broken: Error | undefined): void }> {
+  private async connect(): Promise<CheckedOut> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     let client: pg.PoolClient;
     try {
@@ -296,17 +308,18 @@ export class PostgresActionStore implements ActionStore {
     }
     const onError = (err: Error): void => this.onListenerError(err);
     client.on('error', onError);
-    return Object.assign(client, {
+    return {
+      client,
       done(broken: Error | undefined): void {
         client.off('error', onError);
         client.release(broken);
       },
-    });
+    };
   }
 
   /** Several reads that must agree with each other: one read-only REPEATABLE READ transaction. */
   private async readConsistent<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.connect();
+    const { client, done } = await this.connect();
     const tx = new PgTransaction(client, this.clock());
     let broken: Error | undefined;
     try {
@@ -318,31 +331,14 @@ export class PostgresActionStore implements ActionStore {
       broken = await rollback(client, err);
       throw storeError(err);
     } finally {
-      client.done(broken);
+      done(broken);
     }
   }
 
-  /** One READ COMMITTED transaction; resolves after COMMIT, then tells this replica's listeners. */
-  private async transact<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    const tx = new PgTransaction(client, this.clock());
-    let broken: Error | undefined;
-    let committed: Awaited<ReturnType<PgTransaction['finish']>>;
-    let value: T;
-    try {
-      await client.query('BEGIN');
-      value = await work(tx);
-      committed = await tx.finish();
-      await client.query('COMMIT');
-    } catch (err) {
-      broken = await rollback(client, err);
-      throw storeError(err);
-    } finally {
-      client.done(broken);
-    }
-    this.events.committed(committed.events);
-    this.signals.committed(committed.signals);
-    return value;
+  /** One step in a READ COMMITTED transaction shared with the steps that arrived beside it; resolves after COMMIT. */
+  private transact<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return this.committer.run(work);
   }
 
   private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
@@ -353,17 +349,6 @@ export class PostgresActionStore implements ActionStore {
         this.onListenerError(err);
       }
     }
-  }
-}
-
-/** Rolls back after a failure; returns the error to release the connection with when it is no longer usable. */
-async function rollback(client: pg.PoolClient, failure: unknown): Promise<Error | undefined> {
-  if (isConnectionFailure(failure)) return failure instanceof Error ? failure : new Error('connection lost');
-  try {
-    await client.query('ROLLBACK');
-    return undefined;
-  } catch (err) {
-    return err instanceof Error ? err : new Error('rollback failed');
   }
 }
 
