@@ -6,6 +6,11 @@ import { PgTransaction } from './PgTransaction.js';
 
 /** Steps committed together at most; more wait for the next batch. */
 const MAX_BATCH = 128;
+/**
+ * Batches in flight at once, each on its own connection: while one waits for its
+ * COMMIT's flush the next runs its steps. They meet only at the history head.
+ */
+const PARALLEL_BATCHES = 3;
 /** A batch that lost a deadlock or serialization race to another replica is run again this many times. */
 const MAX_RETRIES = 3;
 
@@ -38,7 +43,7 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
  */
 export class PgGroupCommitter {
   private queue: Pending[] = [];
-  private draining = false;
+  private running = 0;
 
   constructor(
     private readonly connect: () => Promise<CheckedOut>,
@@ -49,8 +54,8 @@ export class PgGroupCommitter {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.draining) {
-        this.draining = true;
+      if (this.running < PARALLEL_BATCHES) {
+        this.running += 1;
         void this.drain();
       }
     });
@@ -63,43 +68,53 @@ export class PgGroupCommitter {
         await this.commitBatch(batch);
       }
     } finally {
-      this.draining = false;
+      this.running -= 1;
     }
   }
 
   private async commitBatch(batch: readonly Pending[]): Promise<void> {
+    // First without savepoints (two round trips fewer per step); a step that is refused
+    // sends the batch round again with one savepoint per step, so it fails alone.
+    let isolate = false;
     for (let attempt = 0; ; attempt += 1) {
-      let outcomes: Outcome[];
+      let outcomes: Outcome[] | 'isolate';
       try {
-        outcomes = await this.once(batch);
+        outcomes = await this.once(batch, isolate || batch.length === 1);
       } catch (err) {
         if (isLostRace(err) && attempt < MAX_RETRIES) continue;
         const failure = storeError(err);
         for (const pending of batch) pending.reject(failure);
         return;
       }
+      if (outcomes === 'isolate') {
+        isolate = true;
+        continue;
+      }
       outcomes.forEach((outcome, i) => (outcome.ok ? batch[i]!.resolve(outcome.value) : batch[i]!.reject(outcome.err)));
       return;
     }
   }
 
-  /** One transaction over the batch; throws only for what undoes all of it. */
-  private async once(batch: readonly Pending[]): Promise<Outcome[]> {
+  /**
+   * One transaction over the batch; throws only for what undoes all of it. Without
+   * `isolate` a refused step rolls the whole batch back and asks for another round.
+   */
+  private async once(batch: readonly Pending[], isolate: boolean): Promise<Outcome[] | 'isolate'> {
     const { client, done } = await this.connect();
     const tx = new PgTransaction(client, this.clock());
-    const alone = batch.length === 1;
+    const savepoints = isolate && batch.length > 1;
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const outcomes: Outcome[] = [];
       for (const pending of batch) {
         const mark = tx.mark();
-        if (!alone) await client.query('SAVEPOINT step');
+        if (savepoints) await client.query('SAVEPOINT step');
         try {
           outcomes.push({ ok: true, value: await pending.work(tx) });
-          if (!alone) await client.query('RELEASE SAVEPOINT step');
+          if (savepoints) await client.query('RELEASE SAVEPOINT step');
         } catch (err) {
-          if (alone || isConnectionFailure(err) || isLostRace(err)) throw err;
+          if (!savepoints || isConnectionFailure(err) || isLostRace(err)) throw err;
           await client.query('ROLLBACK TO SAVEPOINT step');
           tx.restore(mark);
           outcomes.push({ ok: false, err });
@@ -111,7 +126,9 @@ export class PgGroupCommitter {
       return outcomes;
     } catch (err) {
       broken = await rollback(client, err);
-      if (alone && !isConnectionFailure(err) && !isLostRace(err)) return [{ ok: false, err: storeError(err) }];
+      if (isConnectionFailure(err) || isLostRace(err)) throw err;
+      if (batch.length === 1) return [{ ok: false, err: storeError(err) }];
+      if (!isolate) return 'isolate';
       throw err;
     } finally {
       done(broken);
