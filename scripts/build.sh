@@ -13,6 +13,8 @@ trap 'rm -rf "$out"' EXIT
 ./node_modules/.bin/tsc -p tsconfig.build.json --outDir "$out"
 mkdir -p "$out/store/sqlite/migrations"
 cp src/store/sqlite/migrations/*.sql "$out/store/sqlite/migrations/"
+mkdir -p "$out/store/postgres/migrations"
+cp src/store/postgres/migrations/*.sql "$out/store/postgres/migrations/"
 cp src/gen/*.binpb "$out/gen/"
 old=$(mktemp -d dist.old.XXXXXX)
 [ -d dist ] && mv dist "$old/"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs and npm cannot provide:
 #   python3-grpcio python3-grpc-tools grpc-proto  the non-Node client of test/e2e/reflection-python.test.ts
-#   postgresql                                    the scale-out store's tests (later issues)
+#   postgresql                                    the PostgreSQL store's tests (started by scripts/start-test-postgres.sh)
 # Installs only what is missing; safe to run again. Needs root (or sudo) and Debian's apt.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive

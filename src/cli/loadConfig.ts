@@ -15,6 +15,17 @@ export interface ServeOptions {
   readonly catalogFile: string | null;
   /** Run SQLite's quick_check on the database at start; `--skip-quick-check` turns it off for a very large one. */
   readonly quickCheck: boolean;
+  /** PostgreSQL instead of SQLite in the data directory: several replicas may share it. */
+  readonly databaseUrl: string | null;
+}
+
+const DATABASE_URL = /^postgres(ql)?:\/\//;
+
+/** `--database-url` (env ACTIONGATE_DATABASE_URL): a postgres:// URL, or null for SQLite. */
+export function parseDatabaseUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw === '') return null;
+  if (!DATABASE_URL.test(raw)) throw new ConfigError('--database-url must be a postgres:// or postgresql:// URL (e.g. postgres://USER@HOST/DB)');
+  return raw;
 }
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1, max?: number): number {
@@ -60,6 +71,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'tls-key': { type: 'string' },
       'tls-client-ca': { type: 'string' },
       policy: { type: 'string' },
+      'database-url': { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -78,6 +90,7 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
   return {
     catalogFile: values.catalog ?? env.ACTIONGATE_CATALOG ?? null,
     quickCheck: values['skip-quick-check'] !== true,
+    databaseUrl: parseDatabaseUrl(values['database-url'] ?? env.ACTIONGATE_DATABASE_URL),
     config: {
       ...DEFAULT_CONFIG,
       listen,

@@ -14,6 +14,8 @@ commands:
   serve      run the server
              --listen HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_LISTEN)
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
+             --database-url URL      PostgreSQL (postgres://USER@HOST/DB) instead of SQLite in --data-dir;
+                                     several servers may share it (env ACTIONGATE_DATABASE_URL)
              --http-listen HOST:PORT  /healthz, /readyz and /metrics (off unless given, env ACTIONGATE_HTTP_LISTEN)
              --catalog FILE          extra action types, a JSON array of {type, risk, description}
              --max-attempts N        (default 3)
@@ -40,8 +42,10 @@ commands:
   verify     check the database file (SQLite's integrity_check) and the history's hash chain, read-only;
              exit 0 if both hold, 1 naming the first problem
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)
+             --database-url URL      check PostgreSQL's shared history instead (env ACTIONGATE_DATABASE_URL)
   executor   claim approved actions and run them, obeying the kill switch
-             --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER)
+             --server HOST:PORT      (default 127.0.0.1:50051, env ACTIONGATE_SERVER); several replicas'
+                                     IP addresses comma-separated (a:50051,b:50051) fail over between them
              --executor-id ID        required, env ACTIONGATE_EXECUTOR_ID
              --action-types A,B      (default: every type with a handler, env ACTIONGATE_ACTION_TYPES)
              --handlers FILE         real handlers per action type, a JSON object of

@@ -3,6 +3,8 @@ import { pino, type Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { startServer } from '../server/startServer.js';
 import type { DiskEvent } from '../store/sqlite/DiskSpaceGuard.js';
+import { redactedUrl } from '../store/postgres/connectionConfig.js';
+import { PostgresActionStore } from '../store/postgres/PostgresActionStore.js';
 import { SqliteActionStore } from '../store/sqlite/SqliteActionStore.js';
 import { loadServeConfig } from './loadConfig.js';
 import { parseCatalog } from './parseCatalog.js';
@@ -40,15 +42,24 @@ async function startupStep<T>(log: Logger, step: () => T | Promise<T>): Promise<
   }
 }
 
+/** The shared PostgreSQL store; what goes wrong on its connections after start-up is logged, never thrown. */
+function openPostgres(databaseUrl: string, log: Logger): Promise<PostgresActionStore> {
+  log.info({ database: redactedUrl(databaseUrl) }, 'opening the PostgreSQL store');
+  // The message and code only: pg's errors can carry the connection, and with it its password.
+  const describe = (err: unknown): { message: string; code?: unknown } =>
+    err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : { message: String(err) };
+  return PostgresActionStore.open(databaseUrl, { onListenerError: (err) => log.warn({ reason: describe(err) }, 'PostgreSQL connection or listener failed; retrying') });
+}
+
 /** `actiongate serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const { config: base, catalogFile, quickCheck } = loadServeConfig(argv, env);
+  const { config: base, catalogFile, quickCheck, databaseUrl } = loadServeConfig(argv, env);
   const actionTypes = catalogFile === null ? [] : parseCatalog(readFileSync(catalogFile, 'utf8'), catalogFile);
   // Fail on a bad catalog before opening anything.
   new ActionCatalog(actionTypes);
   const config = { ...base, actionTypes };
   const log = pino({ level: config.logLevel, base: { service: 'actiongate' } });
-  const store = await startupStep(log, () => SqliteActionStore.open(config.dataDir, {
+  const store = databaseUrl !== null ? await startupStep(log, () => openPostgres(databaseUrl, log)) : await startupStep(log, () => SqliteActionStore.open(config.dataDir, {
     quickCheck,
     diskReserveBytes: config.diskReserveBytes,
     onDiskEvent: (event) => logDiskEvent(log, config.dataDir, event),

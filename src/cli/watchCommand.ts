@@ -9,7 +9,7 @@ import { ActionStatus } from '../gen/actiongate/v1/action.js';
 import { WatchActionsResponse, type WatchActionsRequest } from '../gen/actiongate/v1/action_service.js';
 import { sleep } from '../shared/abortableWait.js';
 import { ConfigError } from '../shared/ConfigError.js';
-import { parseAddress } from '../shared/parseAddress.js';
+import { parseAddressList } from '../shared/parseAddress.js';
 import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 
 const OPTIONS = {
@@ -59,7 +59,7 @@ function loadWatchConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Watch
     throw new ConfigError(err instanceof Error ? err.message : String(err), { cause: err });
   }
   const server = values.server ?? env.ACTIONGATE_SERVER ?? '127.0.0.1:50051';
-  parseAddress('--server', server);
+  parseAddressList('--server', server);
   const whole = (flag: string, raw: string | undefined, fallback: number, min: number, max?: number): number =>
     raw === undefined ? fallback : parseWholeNumber(flag, raw, min, max);
   return {

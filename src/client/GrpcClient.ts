@@ -1,5 +1,6 @@
 import { credentials, type ChannelCredentials, type ChannelOptions, type Client } from '@grpc/grpc-js';
 import { bearerToken } from './bearerToken.js';
+import { grpcTarget } from './grpcTarget.js';
 import { keepaliveChannelOptions } from './keepaliveChannelOptions.js';
 import { unaryCall, type RequestOptions, type UnaryMethod } from './unaryCall.js';
 
@@ -26,10 +27,12 @@ type ClientConstructor<Raw> = new (address: string, credentials: ChannelCredenti
 export abstract class GrpcClient<Raw extends Client> {
   readonly raw: Raw;
 
+  /** `address` is host:port, or several replicas' `a:port,b:port` (see grpcTarget). */
   protected constructor(Constructor: ClientConstructor<Raw>, address: string, options: ClientOptions = {}) {
     const interceptors = options.token === undefined ? [] : [bearerToken(options.token)];
-    const channelOptions = { ...keepaliveChannelOptions(options.keepaliveTimeMs, options.keepaliveTimeoutMs), ...options.channelOptions, interceptors };
-    this.raw = new Constructor(address, options.credentials ?? credentials.createInsecure(), channelOptions);
+    const { target, options: balancing } = grpcTarget(address);
+    const channelOptions = { ...keepaliveChannelOptions(options.keepaliveTimeMs, options.keepaliveTimeoutMs), ...balancing, ...options.channelOptions, interceptors };
+    this.raw = new Constructor(target, options.credentials ?? credentials.createInsecure(), channelOptions);
   }
 
   protected unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, options?: RequestOptions): Promise<Res> {

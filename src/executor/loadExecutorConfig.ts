@@ -4,7 +4,7 @@ import { DEFAULT_KEEPALIVE_TIME_MS, DEFAULT_KEEPALIVE_TIMEOUT_MS, MAX_KEEPALIVE_
 import { ACTION_TYPE_PATTERN } from '../domain/catalog.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { parseLogLevel } from '../shared/logLevels.js';
-import { parseAddress } from '../shared/parseAddress.js';
+import { parseAddressList } from '../shared/parseAddress.js';
 import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 import { ExecutorConfigError } from './ExecutorConfigError.js';
 
@@ -125,7 +125,7 @@ export function loadExecutorConfig(argv: readonly string[], env: Readonly<Record
   const values = parse(argv);
   const d = DEFAULT_EXECUTOR_CONFIG;
   const server = values.server ?? env.ACTIONGATE_SERVER ?? d.server;
-  asExecutorConfigError(() => parseAddress('--server', server));
+  asExecutorConfigError(() => parseAddressList('--server', server));
   const executorId = (values['executor-id'] ?? env.ACTIONGATE_EXECUTOR_ID ?? '').trim();
   if (executorId === '') throw new ExecutorConfigError('--executor-id is required (or ACTIONGATE_EXECUTOR_ID): a stable name for this executor, e.g. --executor-id worker-1');
   if (executorId.length > MAX_EXECUTOR_ID_LENGTH) throw new ExecutorConfigError(`--executor-id must be at most ${MAX_EXECUTOR_ID_LENGTH} characters`);

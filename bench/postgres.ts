@@ -1,0 +1,233 @@
+// npm run bench:postgres [-- --concurrency 64 --channels 8 --jit-warmup-ms 3000 --warmup-ms 500 --duration-ms 5000
+//                         --jobs 20000 --send-batch 1000 --fetch-batch 100 --boss-workers 4]
+//
+// Prints one JSON report on stdout (progress goes to stderr). On one PostgreSQL server
+// (ACTIONGATE_TEST_DATABASE_URL, else the local cluster, as the tests find it), in one run:
+//   actiongate: full lifecycles (Propose, Approve, Execute, Complete: four durable gRPC calls)
+//     per second against one replica, then against two replicas sharing the database
+//     (the SDK's --server list form, round-robin), each `node bin/actiongate.js serve --database-url`.
+//   pg-boss: jobs per second for send (insert(), batches of --send-batch), then fetch
+//     (batchSize --fetch-batch) + complete (the ids of each fetch in one call), from
+//     --boss-workers loops: the batching pg-boss's documentation recommends for throughput.
+// Each side gets a fresh database of its own on the same server.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import PgBoss from 'pg-boss';
+import { ActionStatus } from '../src/gen/actiongate/v1/action.js';
+import type { ProposeRequest } from '../src/gen/actiongate/v1/action_service.js';
+import { freshDatabase, testPostgres, type TestDatabase } from '../test/support/postgres.js';
+import { REPO } from './benchPaths.js';
+import { freePort, startChildServer, type ChildServer } from './childServer.js';
+import { ActionClientPool } from './clientPool.js';
+import { intReader } from './intOption.js';
+import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
+import { machineInfo, round3 } from './machineInfo.js';
+
+const DEADLINE_MS = 30_000;
+const QUEUE = 'bench';
+const PROPOSAL: ProposeRequest = {
+  actionType: 'rerun_healthcheck',
+  node: 'node-017.eu-west-1',
+  service: 'checkout-api',
+  payload: { probe: 'http', path: '/healthz', timeoutSeconds: 5, reason: 'p99 latency above SLO for 10 minutes' },
+  confidence: 0.92,
+  riskLevel: 0,
+  correlationId: 'incident-2024-0042',
+  rollbackReference: 'deploy/checkout-api@v1.41.2',
+  idempotencyKey: '',
+  ttlSeconds: 0,
+};
+const RESULT = { healthy: true, latencyMs: 42 };
+
+function settingsFromArgs() {
+  const { values } = parseArgs({
+    options: {
+      concurrency: { type: 'string', default: '64' },
+      channels: { type: 'string', default: '8' },
+      'jit-warmup-ms': { type: 'string', default: '3000' },
+      'warmup-ms': { type: 'string', default: '500' },
+      'duration-ms': { type: 'string', default: '5000' },
+      jobs: { type: 'string', default: '20000' },
+      'send-batch': { type: 'string', default: '1000' },
+      'fetch-batch': { type: 'string', default: '100' },
+      'boss-workers': { type: 'string', default: '4' },
+    },
+    strict: true,
+  });
+  const int = intReader<keyof typeof values>(values);
+  return {
+    concurrency: int('concurrency', 1, 1024),
+    channels: int('channels', 1, 64),
+    jitWarmupMs: int('jit-warmup-ms', 0, 30_000),
+    warmupMs: int('warmup-ms', 0, 10_000),
+    durationMs: int('duration-ms', 500, 60_000),
+    jobs: int('jobs', 100, 1_000_000),
+    sendBatch: int('send-batch', 1, 10_000),
+    fetchBatch: int('fetch-batch', 1, 10_000),
+    bossWorkers: int('boss-workers', 1, 64),
+  };
+}
+type Settings = ReturnType<typeof settingsFromArgs>;
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function lifecycle(pool: ActionClientPool): Operation {
+  return async (worker, timed) => {
+    const client = pool.take();
+    const options = { timeoutMs: DEADLINE_MS };
+    const proposed = await timed('Propose', () => client.propose({ ...PROPOSAL, correlationId: `bench-${worker}` }, options));
+    const actionId = proposed.action!.actionId;
+    await timed('Approve', () => client.approve({ actionId, reason: 'benchmark' }, options));
+    const claimed = await timed('Execute', () => client.execute({ executorId: `bench-executor-${worker}`, actionId }, options));
+    const done = await timed('Complete', () => client.complete({ actionId, leaseId: claimed.leaseId, result: RESULT }, options));
+    if (done.action?.status !== ActionStatus.ACTION_STATUS_COMPLETED) throw new Error(`action ${actionId} did not complete`);
+  };
+}
+
+async function replica(database: TestDatabase): Promise<{ server: ChildServer; args: string[] }> {
+  const address = `127.0.0.1:${await freePort()}`;
+  const args = ['bin/actiongate.js', 'serve', '--listen', address, '--database-url', database.url, '--log-level', 'warn'];
+  return { server: await startChildServer(`replica ${address}`, args, address, REPO), args };
+}
+
+/** Lifecycles per second through `address` (one replica, or several comma-separated). */
+async function measureLifecycles(address: string, servers: readonly ChildServer[], settings: Settings): Promise<LoadReport> {
+  const pool = new ActionClientPool(address, settings.channels);
+  const serverCpuSeconds = (): number => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  try {
+    if (settings.jitWarmupMs > 0) await runLoad(lifecycle(pool), { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds });
+    return await runLoad(lifecycle(pool), { ...settings, serverCpuSeconds });
+  } finally {
+    pool.close();
+  }
+}
+
+function summary(report: LoadReport) {
+  return {
+    lifecyclesPerSecond: report.operationsPerSecond,
+    durableRpcsPerSecond: round3(report.operationsPerSecond * 4),
+    failedOperations: report.failedOperations,
+    errors: report.errors,
+    latency: report.latency,
+    serverCpuCores: report.serverCpuCores,
+    clientCpuCores: report.clientCpuCores,
+    otherCpuCores: report.otherCpuCores,
+  };
+}
+
+/** pg-boss on its own database: send with insert() batches, then fetch + complete in batches. */
+async function measurePgBoss(database: TestDatabase, settings: Settings) {
+  const boss = new PgBoss({ connectionString: database.url, max: 10, supervise: false, schedule: false });
+  boss.on('error', (err: Error) => log(`pg-boss: ${err.message}`));
+  await boss.start();
+  try {
+    await boss.createQueue(QUEUE);
+    const sendStart = performance.now();
+    for (let sent = 0; sent < settings.jobs; sent += settings.sendBatch) {
+      const count = Math.min(settings.sendBatch, settings.jobs - sent);
+      await boss.insert(Array.from({ length: count }, (_, i) => ({ name: QUEUE, data: { ...PROPOSAL.payload, n: sent + i } })));
+    }
+    const sendSeconds = (performance.now() - sendStart) / 1000;
+    log(`pg-boss: sent ${settings.jobs} jobs in ${round3(sendSeconds)} s`);
+
+    let completed = 0;
+    const consumeStart = performance.now();
+    await Promise.all(Array.from({ length: settings.bossWorkers }, async () => {
+      for (;;) {
+        const jobs = await boss.fetch(QUEUE, { batchSize: settings.fetchBatch });
+        if (jobs.length === 0) return;
+        await boss.complete(QUEUE, jobs.map((job) => job.id));
+        completed += jobs.length;
+      }
+    }));
+    const consumeSeconds = (performance.now() - consumeStart) / 1000;
+    if (completed !== settings.jobs) throw new Error(`pg-boss completed ${completed} of ${settings.jobs} jobs`);
+    log(`pg-boss: fetched and completed ${completed} jobs in ${round3(consumeSeconds)} s`);
+    return {
+      jobs: settings.jobs,
+      sendJobsPerSecond: round3(settings.jobs / sendSeconds),
+      fetchCompleteJobsPerSecond: round3(settings.jobs / consumeSeconds),
+      /** A job's whole life (send, fetch, complete), as a lifecycle is an action's. */
+      jobsPerSecond: round3(settings.jobs / (sendSeconds + consumeSeconds)),
+      sendSeconds: round3(sendSeconds),
+      fetchCompleteSeconds: round3(consumeSeconds),
+    };
+  } finally {
+    await boss.stop({ graceful: false, close: true, wait: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const settings = settingsFromArgs();
+  const startedAt = new Date().toISOString();
+  const machine = machineInfo(REPO);
+  const serverUrl = await testPostgres();
+  const actiongateDb = await freshDatabase();
+  const bossDb = await freshDatabase();
+  const servers: ChildServer[] = [];
+  try {
+    const a = await replica(actiongateDb);
+    servers.push(a.server);
+    const one = await measureLifecycles(a.server.address, [a.server], settings);
+    log(`one replica: ${one.operationsPerSecond} lifecycles/s, server ${one.serverCpuCores} cores`);
+    const b = await replica(actiongateDb);
+    servers.push(b.server);
+    const two = await measureLifecycles(`${a.server.address},${b.server.address}`, servers, settings);
+    log(`two replicas: ${two.operationsPerSecond} lifecycles/s, servers ${two.serverCpuCores} cores`);
+    for (const server of servers.splice(0)) await server.stop();
+    const pgBoss = await measurePgBoss(bossDb, settings);
+
+    const report = {
+      benchmark: 'postgres',
+      startedAt,
+      machine: { ...machine, loadAverageAtEnd: os.loadavg().map(round3), pg: versionOf('pg'), pgBoss: versionOf('pg-boss') },
+      settings: {
+        ...settings,
+        postgres: redact(serverUrl),
+        replica: `node ${a.args.join(' ').replace(actiongateDb.url, '<fresh database>')}`,
+        load: 'one closed-loop worker per unit of concurrency, each running whole lifecycles back to back over `channels` SDK ' +
+          'clients; with two replicas each client holds the list of both addresses (round_robin); warmup, then a fixed window',
+        pgBossMethod: 'insert() in batches of send-batch, then boss-workers loops of fetch(batchSize: fetch-batch) + complete(ids)',
+      },
+      summary: {
+        lifecyclesPerSecondOneReplica: one.operationsPerSecond,
+        lifecyclesPerSecondTwoReplicas: two.operationsPerSecond,
+        pgBossJobsPerSecond: pgBoss.jobsPerSecond,
+        oneReplicaToPgBoss: round3(one.operationsPerSecond / pgBoss.jobsPerSecond),
+        twoReplicasToOne: round3(two.operationsPerSecond / one.operationsPerSecond),
+        meetsPgBossAim: one.operationsPerSecond >= pgBoss.jobsPerSecond,
+        meetsReplicaAim: two.operationsPerSecond >= one.operationsPerSecond,
+      },
+      actiongate: { oneReplica: summary(one), twoReplicas: summary(two) },
+      pgBoss,
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    const failed = one.failedOperations + two.failedOperations;
+    if (failed > 0) throw new Error(`${failed} lifecycles failed; see "errors"`);
+  } finally {
+    await Promise.all(servers.map((server) => server.stop()));
+    await actiongateDb.drop();
+    await bossDb.drop();
+  }
+}
+
+function versionOf(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function redact(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password !== '') parsed.password = '***';
+  return parsed.toString();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:postgres failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,385 @@
+import pg from 'pg';
+import { actionRecord, withHistory, type Action, type ActionWithHistory, type HistoryEvent, type NewAction } from '../../domain/action.js';
+import { haltPause, planControl, requireHaltChange, unhaltResume, type ActionControlMove } from '../../domain/control.js';
+import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import { requireSameProposal } from '../../domain/proposal.js';
+import type { ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement } from '../ActionStore.js';
+import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
+import { StoreUnavailableError, type StoreHealth } from '../storeErrors.js';
+import { uuidv7 } from '../uuidv7.js';
+import { connectionConfig } from './connectionConfig.js';
+import { postgresStartupError } from './postgresStartupError.js';
+import { migrate } from './migrate.js';
+import { storeError } from './pgErrors.js';
+import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.js';
+import { PgListener } from './PgListener.js';
+import { actionFromRow, eventFromRow } from './pgRows.js';
+import { PgTransaction } from './PgTransaction.js';
+import { SequencePump } from './SequencePump.js';
+import * as acks from './sql/acknowledgeSql.js';
+import * as reads from './sql/actionReads.js';
+import { insertAction } from './sql/actionWrites.js';
+import { readHalt, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
+import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
+import { heldActions, signalHighWater } from './sql/snapshotSql.js';
+import type { Queryable, Statement } from './sql/Statement.js';
+import { verifyChain } from './sql/verifyChainSql.js';
+
+export interface PostgresStoreOptions {
+  readonly clock?: () => number;
+  /** A listener that throws, a lost listening connection, a failed catch-up read: reported here, never thrown. */
+  readonly onListenerError?: (err: unknown) => void;
+  /** Connections in the pool (default 10). */
+  readonly poolSize?: number;
+}
+
+const EVENTS_CHANNEL = 'actiongate_events';
+const SIGNALS_CHANNEL = 'actiongate_signals';
+const HOUR_MS = 3600_000;
+const DEFAULT_POOL_SIZE = 10;
+/** How long a call waits for a connection before it is UNAVAILABLE: PostgreSQL down must not hang calls. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const HEADS = 'SELECT (SELECT sequence FROM history_head WHERE id = 1) AS events, (SELECT sequence FROM signal_head WHERE id = 1) AS signals';
+
+/**
+ * The scale-out store: several replicas share one PostgreSQL database. Each call is one
+ * transaction on a pooled connection and resolves after its COMMIT. History events and
+ * control signals are numbered under a single-row counter (history_head, signal_head)
+ * locked until COMMIT, so sequence order is commit order on every replica; listeners
+ * hear this replica's commits at once and other replicas' through LISTEN/NOTIFY,
+ * re-read by sequence, so a lost listening connection loses nothing.
+ */
+export class PostgresActionStore implements ActionStore {
+  private readonly eventListeners = new Set<EventListener>();
+  private readonly signalListeners = new Set<SignalListener>();
+  private readonly events: SequencePump<HistoryEvent>;
+  private readonly signals: SequencePump<ControlSignal>;
+  private readonly listener: PgListener;
+  private readonly committer: PgGroupCommitter;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    config: pg.ClientConfig,
+    heads: { events: number; signals: number },
+    private readonly clock: () => number,
+    private readonly onListenerError: (err: unknown) => void,
+  ) {
+    this.committer = new PgGroupCommitter(() => this.connect(), clock, (effects) => {
+      this.events.committed(effects.events);
+      this.signals.committed(effects.signals);
+    });
+    const pooled: Queryable = { run: (statement, values) => this.query(statement, values) };
+    this.events = new SequencePump(
+      heads.events,
+      async (after, limit) => (await reads.readEvents(pooled, after, {}, limit)).map(eventFromRow),
+      (items) => this.notify(this.eventListeners, items),
+      onListenerError,
+    );
+    this.signals = new SequencePump(heads.signals, (after, limit) => signalsAfter(pooled, after, limit), (items) => this.notify(this.signalListeners, items), onListenerError);
+    this.listener = new PgListener(config, [EVENTS_CHANNEL, SIGNALS_CHANNEL], {
+      notified: (channel, sequence) => (channel === EVENTS_CHANNEL ? this.events : this.signals).notified(sequence),
+      listening: () => {
+        this.events.catchUp();
+        this.signals.catchUp();
+      },
+      onError: onListenerError,
+    });
+  }
+
+  /** Connects, migrates (under an advisory lock) and starts listening; a StartupError says why it cannot. */
+  static async open(databaseUrl: string, options: PostgresStoreOptions = {}): Promise<PostgresActionStore> {
+    const config = connectionConfig(databaseUrl);
+    const onListenerError = options.onListenerError ?? (() => {});
+    const pool = new pg.Pool({ ...config, max: options.poolSize ?? DEFAULT_POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // An idle connection that PostgreSQL closed: the pool drops it; without a handler it would end the process.
+    pool.on('error', onListenerError);
+    try {
+      await migrate(pool);
+      const { rows } = await pool.query<{ events: number; signals: number }>(HEADS);
+      const store = new PostgresActionStore(pool, config, rows[0] ?? { events: 0, signals: 0 }, options.clock ?? Date.now, onListenerError);
+      await store.listener.start();
+      return store;
+    } catch (err) {
+      await pool.end().catch(() => {});
+      throw postgresStartupError(databaseUrl, err);
+    }
+  }
+
+  create(input: NewAction, judge?: Judge): Promise<CreateResult> {
+    return this.transact(async (tx) => {
+      if (input.idempotencyKey !== '') {
+        const existing = await reads.actionByIdempotencyKey(tx, input.proposedBy, input.idempotencyKey);
+        if (existing !== null) return replay(existing, input);
+      }
+      const halt = await tx.haltState();
+      const now = tx.now;
+      const action = actionRecord(input, {
+        id: uuidv7(now), createdAt: now, updatedAt: now, status: 'PENDING', attempt: 0, lease: null, result: null, error: '',
+        control: 'NONE', pausedByHalt: false, controlSequence: 0, approvedBy: [], policyVerdict: null,
+      });
+      let judgement: Judgement | null = null;
+      if (judge !== undefined) {
+        // Counted (under a lock per service, so replicas count one at a time) only for a policy whose rule has
+        // an hourly limit: the lock would otherwise serialize every replica's proposals of a service.
+        let counted = false;
+        judgement = judge(action, () => ((counted = true), 0), halt);
+        if (counted) {
+          await lockServiceApprovals(tx, action.service);
+          const count = await reads.approvalsSince(tx, action.service, now - HOUR_MS);
+          judgement = judge(action, () => count, halt);
+        }
+      }
+      const judged = judgement === null ? action : { ...action, policyVerdict: judgement.verdict, autonomousEligible: judgement.verdict.wouldApprove };
+      if (!(await insertAction(tx, judged, 1))) {
+        // Another replica committed the same proposer's key while this one decided.
+        const existing = await reads.actionByIdempotencyKey(tx, input.proposedBy, input.idempotencyKey);
+        if (existing === null) throw new ConflictError('a concurrent proposal with this idempotency key was not committed; try again');
+        return replay(existing, input);
+      }
+      const proposed = tx.appendEvent(judged, null, 'proposed', input.proposedBy);
+      if (judgement?.approve == null) return { action: withHistory(judged, [proposed]), replayed: false };
+      // Approved by the policy in the same transaction as the proposal.
+      const approved = await tx.write(judged, 1, judgement.approve(judged, now, halt));
+      return { action: withHistory(approved.action, [proposed, ...approved.events]), replayed: false };
+    });
+  }
+
+  update(actionId: string, decide: Decide): Promise<ActionWithHistory> {
+    return this.transact(async (tx) => {
+      const halt = await tx.haltState();
+      const row = await reads.lockAction(tx, actionId);
+      if (row === null) throw new NotFoundError('action', actionId);
+      return apply(tx, row, decide, halt);
+    });
+  }
+
+  claimNext(filter: ClaimFilter, decide: Decide): Promise<ActionWithHistory | null> {
+    return this.transact(async (tx) => {
+      const halt = await tx.haltState();
+      const row = await reads.lockClaimable(tx, filter);
+      return row === null ? null : apply(tx, row, decide, halt);
+    });
+  }
+
+  findExpired(now: number, limit: number): Promise<ExpiredIds> {
+    return this.read((q) => reads.findExpired(q, now, limit));
+  }
+
+  async getAction(actionId: string): Promise<ActionWithHistory | null> {
+    const row = await this.read((q) => reads.readAction(q, actionId));
+    return row === null ? null : withHistory(actionFromRow(row), row.events.map(eventFromRow));
+  }
+
+  async listActions(filter: ActionFilter, limit: number, beforeId: string | null): Promise<Action[]> {
+    return (await this.read((q) => reads.listActions(q, filter, limit, beforeId))).map(actionFromRow);
+  }
+
+  async readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]> {
+    return (await this.read((q) => reads.readEvents(q, afterSequence, filter, limit))).map(eventFromRow);
+  }
+
+  control(actionId: string, move: ActionControlMove, issuedBy: string, reason: string): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
+    return this.transact(async (tx) => {
+      await tx.lockSignals();
+      const row = await reads.lockAction(tx, actionId);
+      if (row === null) throw new NotFoundError('action', actionId);
+      return controlRow(tx, row, move, issuedBy, reason);
+    });
+  }
+
+  halt(issuedBy: string, reason: string, terminateRunning: boolean): Promise<{ halt: HaltState; affected: string[] }> {
+    return this.transact(async (tx) => {
+      requireHaltChange(await tx.haltState('update'), true, terminateRunning);
+      const signal = await tx.insertSignal({ actionId: null, executorId: null, signal: 'HALT', reason, issuedBy, issuedAt: tx.now, terminateRunning });
+      const halt = { halted: true, terminateRunning, signal };
+      await writeHalt(tx, halt);
+      const affected: string[] = [];
+      for (const row of await lockRunning(tx)) {
+        if (terminateRunning) {
+          await controlRow(tx, row, 'terminate', issuedBy, `halted: ${reason}`);
+          affected.push(row.id);
+          continue;
+        }
+        const current = actionFromRow(row);
+        const change = haltPause(current);
+        if (change === null) continue;
+        await tx.write(current, row.version, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
+        affected.push(row.id);
+      }
+      return { halt, affected };
+    });
+  }
+
+  unhalt(issuedBy: string, reason: string): Promise<{ halt: HaltState; resumed: string[] }> {
+    return this.transact(async (tx) => {
+      requireHaltChange(await tx.haltState('update'), false, false);
+      const signal = await tx.insertSignal({ actionId: null, executorId: null, signal: 'UNHALT', reason, issuedBy, issuedAt: tx.now, terminateRunning: false });
+      const halt = { halted: false, terminateRunning: false, signal };
+      await writeHalt(tx, halt);
+      const resumed: string[] = [];
+      for (const row of await lockPausedByHalt(tx)) {
+        const current = actionFromRow(row);
+        const change = unhaltResume(current);
+        if (change === null) continue;
+        await tx.write(current, row.version, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
+        resumed.push(row.id);
+      }
+      return { halt, resumed };
+    });
+  }
+
+  haltState(): Promise<HaltState> {
+    return this.read((q) => readHalt(q));
+  }
+
+  /** Read in one REPEATABLE READ snapshot, so no commit falls between the state and its high-water mark. */
+  snapshot(executorId: string): Promise<ControlSnapshot> {
+    return this.readConsistent(async (q) => ({ halt: await readHalt(q), actions: await heldActions(q, executorId), highWater: await signalHighWater(q) }));
+  }
+
+  acknowledge(executorId: string, sequences: readonly number[]): Promise<AckOutcome> {
+    return this.transact((tx) => acks.acknowledge(tx, executorId, sequences, tx.now));
+  }
+
+  signalsFor(actionId: string): Promise<ControlSignal[]> {
+    return this.read((q) => signalsFor(q, actionId));
+  }
+
+  acknowledgements(sequences: readonly number[]): Promise<Acknowledgement[]> {
+    return this.read((q) => acks.acknowledgements(q, sequences));
+  }
+
+  verifyHistory(): Promise<ChainCheck> {
+    return this.readConsistent((q) => verifyChain(q));
+  }
+
+  health(): StoreHealth {
+    return { diskFull: false, reserveBytes: 0 };
+  }
+
+  onEvents(listener: EventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  onSignals(listener: SignalListener): () => void {
+    this.signalListeners.add(listener);
+    return () => this.signalListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.events.close();
+    this.signals.close();
+    await this.listener.close();
+    this.eventListeners.clear();
+    this.signalListeners.clear();
+    await this.pool.end();
+  }
+
+  private async query<R extends pg.QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    try {
+      return (await this.pool.query<R>({ name: statement.name, text: statement.text, values: [...values] })).rows;
+    } catch (err) {
+      throw storeError(err);
+    }
+  }
+
+  private read<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+    return work({ run: (statement, values) => this.query(statement, values) });
+  }
+
+  /**
+   * A connection for one transaction. While it is checked out the pool does not listen
+   * for its errors: a connection lost between two statements would otherwise end the
+   * process. The statement in flight fails anyway, and done(err) drops the connection.
+   */
+  private async connect(): Promise<CheckedOut> {
+    if (this.closed) throw new StoreUnavailableError('the store is closed');
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw storeError(err);
+    }
+    const onError = (err: Error): void => this.onListenerError(err);
+    client.on('error', onError);
+    return {
+      client,
+      done(broken: Error | undefined): void {
+        client.off('error', onError);
+        client.release(broken);
+      },
+    };
+  }
+
+  /** Several reads that must agree with each other: one read-only REPEATABLE READ transaction. */
+  private async readConsistent<T>(work: (q: Queryable) => Promise<T>): Promise<T> {
+    const { client, done } = await this.connect();
+    const tx = new PgTransaction(client, this.clock());
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const value = await work(tx);
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      broken = await rollback(client, err);
+      throw storeError(err);
+    } finally {
+      done(broken);
+    }
+  }
+
+  /** One step in a READ COMMITTED transaction shared with the steps that arrived beside it; resolves after COMMIT. */
+  private transact<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return this.committer.run(work);
+  }
+
+  private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
+    for (const listener of listeners) {
+      try {
+        listener(items);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+  }
+}
+
+function replay(row: reads.ActionWithEventsRow, input: NewAction): CreateResult {
+  const original = actionFromRow(row);
+  requireSameProposal(original, input);
+  return { action: withHistory(original, row.events.map(eventFromRow)), replayed: true };
+}
+
+/** Decides one step from the locked row and writes it (compare-and-set on its version) with its event. */
+async function apply(tx: PgTransaction, row: reads.ActionWithEventsRow, decide: Decide, halt: HaltState): Promise<ActionWithHistory> {
+  const current = actionFromRow(row);
+  const { action, events } = await tx.write(current, row.version, decide(current, tx.now, halt));
+  return withHistory(action, [...row.events.map(eventFromRow), ...events]);
+}
+
+/** Pause, resume or terminate one locked action, with the signal it issues. The signal head is locked first. */
+async function controlRow(
+  tx: PgTransaction,
+  row: reads.ActionWithEventsRow,
+  move: ActionControlMove,
+  issuedBy: string,
+  reason: string,
+): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
+  const current = actionFromRow(row);
+  const plan = planControl(current, move, issuedBy, reason);
+  const signal = await tx.insertSignal({
+    actionId: current.id, executorId: plan.decision.executorId, signal: plan.decision.signal, reason, issuedBy, issuedAt: tx.now, terminateRunning: false,
+  });
+  const change = { ...plan.change, patch: { ...plan.change.patch, controlSequence: signal.sequence } };
+  const { action, events } = await tx.write(current, row.version, change);
+  return { action: withHistory(action, [...row.events.map(eventFromRow), ...events]), signal };
+}
+

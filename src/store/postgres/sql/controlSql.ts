@@ -1,0 +1,73 @@
+import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/controlSignal.js';
+import { signalFromRow, type SignalRow } from '../pgRows.js';
+import { statement, type Queryable } from './Statement.js';
+
+type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
+
+const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, s.*
+  FROM halt_state h LEFT JOIN control_signals s ON s.sequence = h.signal_sequence WHERE h.id = 1`;
+const READ_HALT = statement('read_halt', HALT_COLUMNS);
+// Claims, approvals and proposals hold it shared until they commit; Halt and Unhalt exclusively.
+const SHARE_HALT = statement('share_halt', `${HALT_COLUMNS} FOR SHARE OF h`);
+const LOCK_HALT = statement('lock_halt', `${HALT_COLUMNS} FOR UPDATE OF h`);
+const WRITE_HALT = statement(
+  'write_halt',
+  'UPDATE halt_state SET halted = $1, terminate_running = $2, signal_sequence = $3 WHERE id = 1',
+  { writes: true },
+);
+
+export type HaltLock = 'none' | 'share' | 'update';
+
+export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<HaltState> {
+  const [row] = await q.run<HaltRow>(lock === 'update' ? LOCK_HALT : lock === 'share' ? SHARE_HALT : READ_HALT, []);
+  if (row === undefined) throw new Error('halt_state has no row: the schema is incomplete');
+  if (row.sequence === null) return NOT_HALTED;
+  const signal = signalFromRow(row as SignalRow);
+  return { halted: row.halted, terminateRunning: row.halted && row.halt_terminates, signal };
+}
+
+export async function writeHalt(q: Queryable, halt: HaltState): Promise<void> {
+  await q.run(WRITE_HALT, [halt.halted, halt.terminateRunning, halt.signal?.sequence ?? null]);
+}
+
+const LOCK_SIGNAL_HEAD = statement('lock_signal_head', 'SELECT sequence FROM signal_head WHERE id = 1 FOR UPDATE');
+const INSERT_SIGNAL = statement(
+  'insert_signal',
+  `INSERT INTO control_signals (sequence, action_id, executor_id, signal, reason, issued_by, issued_at, terminate_running)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  { writes: true },
+);
+const ADVANCE_SIGNAL_HEAD = statement(
+  'advance_signal_head',
+  `WITH head AS (UPDATE signal_head SET sequence = $1 WHERE id = 1) SELECT pg_notify('actiongate_signals', $1::text)`,
+  { writes: true },
+);
+
+/** Locks the last control sequence given out until the transaction ends: signals are numbered in commit order. */
+export async function lockSignalHead(q: Queryable): Promise<number> {
+  const [row] = await q.run<{ sequence: number }>(LOCK_SIGNAL_HEAD, []);
+  if (row === undefined) throw new Error('signal_head has no row: the schema is incomplete');
+  return row.sequence;
+}
+
+export async function insertSignal(q: Queryable, signal: ControlSignal): Promise<void> {
+  await q.run(INSERT_SIGNAL, [
+    signal.sequence, signal.actionId, signal.executorId, signal.signal, signal.reason, signal.issuedBy, signal.issuedAt, signal.terminateRunning,
+  ]);
+}
+
+/** Moves the head to the last signal inserted and tells the other replicas, at COMMIT. */
+export async function advanceSignalHead(q: Queryable, sequence: number): Promise<void> {
+  await q.run(ADVANCE_SIGNAL_HEAD, [sequence]);
+}
+
+const SIGNALS_AFTER = statement('signals_after', 'SELECT * FROM control_signals WHERE sequence > $1 ORDER BY sequence LIMIT $2');
+const SIGNALS_FOR = statement('signals_for', 'SELECT * FROM control_signals WHERE action_id = $1 ORDER BY sequence');
+
+export async function signalsAfter(q: Queryable, after: number, limit: number): Promise<ControlSignal[]> {
+  return (await q.run<SignalRow>(SIGNALS_AFTER, [after, limit])).map(signalFromRow);
+}
+
+export async function signalsFor(q: Queryable, actionId: string): Promise<ControlSignal[]> {
+  return (await q.run<SignalRow>(SIGNALS_FOR, [actionId])).map(signalFromRow);
+}

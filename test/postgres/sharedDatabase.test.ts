@@ -1,0 +1,102 @@
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HistoryEvent } from '../../src/domain/action.js';
+import type { ControlSignal } from '../../src/domain/controlSignal.js';
+import { migrate } from '../../src/store/postgres/migrate.js';
+import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
+import { StartupError } from '../../src/shared/StartupError.js';
+import { newAction } from '../contract/backends.js';
+import { approveBy, running } from '../contract/steps.js';
+import { freshDatabase, type TestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/waitFor.js';
+
+/** Several stores on one database, as several replicas would have. */
+describe('PostgreSQL store shared by replicas', () => {
+  let database: TestDatabase;
+  const stores: PostgresActionStore[] = [];
+
+  const open = async (): Promise<PostgresActionStore> => {
+    const store = await PostgresActionStore.open(database.url);
+    stores.push(store);
+    return store;
+  };
+
+  beforeEach(async () => {
+    database = await freshDatabase();
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+    await database.drop();
+  });
+
+  it('migrates once when replicas start together', async () => {
+    const [a] = await Promise.all([open(), open(), open()]);
+    const { rows } = await pgQuery(database.url, 'SELECT id FROM schema_migrations ORDER BY id');
+    expect(rows.map((r) => r.id)).toEqual([1]);
+    expect((await a!.create(newAction())).action.status).toBe('PENDING');
+  });
+
+  it('refuses a database a newer actiongate migrated, saying which version', async () => {
+    await (await open()).close();
+    stores.length = 0;
+    await pgQuery(database.url, "INSERT INTO schema_migrations (id, name) VALUES (999, '999_future.sql')");
+    const refusal = PostgresActionStore.open(database.url);
+    await expect(refusal).rejects.toBeInstanceOf(StartupError);
+    await expect(refusal).rejects.toThrow(/newer actiongate \(schema version 999; this version knows up to 1\)/);
+    const pool = new pg.Pool({ connectionString: database.url });
+    await expect(migrate(pool)).rejects.toThrow(/newer actiongate/);
+    await pool.end();
+  });
+
+  it('tells each replica what the other committed, in order, once', async () => {
+    const a = await open();
+    const b = await open();
+    const heardOnB: HistoryEvent[] = [];
+    const signalsOnB: ControlSignal[] = [];
+    b.onEvents((events) => heardOnB.push(...events));
+    b.onSignals((signals) => signalsOnB.push(...signals));
+    const action = await running(a, 'executor-1');
+    const { signal } = await a.control(action.id, 'terminate', 'operator', 'stop');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).create(newAction())));
+    await waitFor(async () => heardOnB.length, (n) => n === 14, { what: 'B to hear every event' });
+    expect(heardOnB).toEqual(await b.readEvents(0, {}, 100));
+    await waitFor(async () => signalsOnB, (s) => s.length === 1, { what: 'B to hear the terminate' });
+    expect(signalsOnB).toEqual([signal]);
+  });
+
+  it('re-reads what was committed while its listening connection was lost', async () => {
+    const a = await open();
+    const b = await open();
+    const signalsOnB: ControlSignal[] = [];
+    b.onSignals((signals) => signalsOnB.push(...signals));
+    const action = await running(a, 'executor-1');
+    // Ends every LISTEN connection on the database: B is deaf until it reconnects.
+    const ended = await pgQuery(database.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'");
+    expect(ended.rowCount).toBe(2);
+    const { signal: pause } = await a.control(action.id, 'pause', 'operator', 'while away');
+    const { signal: resume } = await a.control(action.id, 'resume', 'operator', 'while away');
+    await waitFor(async () => signalsOnB, (s) => s.length === 2, { what: 'B to catch up after reconnecting' });
+    expect(signalsOnB).toEqual([pause, resume]);
+  });
+
+  it('numbers history and signals in commit order across replicas, and the chain holds', async () => {
+    const a = await open();
+    const b = await open();
+    const created = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? a : b).create(newAction())));
+    await Promise.all(created.map(({ action }, i) => (i % 2 === 0 ? b : a).update(action.id, approveBy('approver-1'))));
+    const events = await a.readEvents(0, {}, 1000);
+    expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(await b.verifyHistory()).toMatchObject({ ok: true, eventsChecked: 60 });
+  });
+});
+
+async function pgQuery(url: string, sql: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
