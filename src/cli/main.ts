@@ -7,8 +7,10 @@ import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
 import { serve } from './serve.js';
 import { watchCommand } from './watchCommand.js';
 import { verify } from './verify.js';
+import { commandHelp } from './commandHelp.js';
+import { PACKAGE_VERSION } from '../shared/packageVersion.js';
 
-const USAGE = `usage: actiongate <command> [options]
+const USAGE = `usage: actiongate <command> [options]      actiongate <command> --help      actiongate --version
 
 commands:
   serve      run the server
@@ -60,7 +62,8 @@ commands:
                                      executor left (default ./executor-state/<executor-id>, env ACTIONGATE_STATE_DIR)
              --log-level LEVEL       (default info)
 
-operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):
+operator commands (human output; --json prints the gRPC JSON mapping; --timeout 10s bounds each call;
+--server HOST:PORT, env ACTIONGATE_SERVER; statuses and risks as pending, PENDING or ACTION_STATUS_PENDING):
   propose --type T --node N --service S [--payload JSON] [--confidence X] [--risk safe|guarded|dangerous]
           [--correlation-id C] [--rollback-reference R] [--idempotency-key K]
   approve ID [--reason R]          reject ID --reason R          get ID
@@ -70,8 +73,12 @@ operator commands (each prints the response as JSON; --server HOST:PORT, env ACT
   control-state [ID]
   watch [--status S ...] [--type T] [--node N] [--service S] [--after-sequence N]
         [--keepalive-time-ms N] [--keepalive-timeout-ms N]
-        history events as JSON lines, one per event, until interrupted; a broken stream is
-        reopened with backoff after the last sequence printed
+        transitions and control signals as they happen, one line each (--json: JSON lines),
+        until interrupted; a broken stream is reopened with backoff after the last line printed
+  demo    a throwaway server, inbox, agent and executor on this machine, to try actiongate
+
+exit codes (operator commands and watch): 0 success, 2 usage, 3 not found,
+  4 refused (permission or illegal transition), 5 server unreachable or silent, 1 anything else
 
 credentials (operator commands, watch and executor):
   --token TOKEN            bearer token (env ACTIONGATE_TOKEN); --token-file FILE reads it from the file's first line
@@ -79,8 +86,28 @@ credentials (operator commands, watch and executor):
   --tls-cert FILE --tls-key FILE  present this client certificate (mutual TLS; needs --tls-ca)
 `;
 
+/** The part of USAGE about one command: its line and the indented lines under it. */
+function usageSection(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `));
+  if (start === -1) return undefined;
+  const end = lines.findIndex((line, i) => i > start && !/^ {5,}/.test(line));
+  return `usage: actiongate ${command} [options]\n\n${lines.slice(start, end === -1 ? undefined : end).join('\n')}\n`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`actiongate ${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(command) ?? usageSection(command);
+    if (help !== undefined) {
+      process.stdout.write(help);
+      return 0;
+    }
+  }
   switch (command) {
     case 'serve':
       await serve(rest, process.env);

@@ -19,7 +19,7 @@ describe('webhook notifications across a restart', () => {
     const first: ChildServer = await startChildServer(dataDir, args);
     cleanups.push(() => first.stop());
     const client = first.client();
-    const ids = [];
+    const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await proposeAction(client)).actionId);
     // The receiver has refused at least one message: all three are in the outbox, none delivered.
     await waitFor(() => hook.attempts.length, (n) => n >= 1, { what: 'a refused delivery' });
