@@ -85,11 +85,15 @@ function iso(at: Date | undefined): string {
   return at === undefined ? '-' : at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** One history event as a line: when, the move, who, why. */
-export function eventLine(event: HistoryEvent, style: Style): string {
+/**
+ * One history event as a line: when, the move, who, why. `withTarget` adds
+ * the action and where it runs, for lines that stand alone (`watch`).
+ */
+export function eventLine(event: HistoryEvent, style: Style, withTarget = false): string {
   const from = event.from === ActionStatus.ACTION_STATUS_UNSPECIFIED ? 'proposed' : statusName(event.from);
   const reason = event.reason === '' ? '' : `  ${paint(style, 'dim', `"${event.reason}"`)}`;
-  return `${iso(event.at)}  ${from} -> ${styledStatus(style, event.to)}  by ${event.actor}${reason}`;
+  const target = withTarget ? `  ${event.actionId}  ${event.actionType} ${event.node}/${event.service}` : '';
+  return `${iso(event.at)}${target}  ${from} -> ${styledStatus(style, event.to)}  by ${event.actor}${reason}`;
 }
 
 /** One control signal as a line: when, which, for what, who, why. */

@@ -114,7 +114,7 @@ describe('client commands with a token, against a server with an auth file', () 
   });
 
   it('watches with --token-file', async () => {
-    const watched = await runCli(['watch', ...server, '--token-file', tokenFile], { until: (out) => out.includes('\n') });
+    const watched = await runCli(['watch', ...server, '--token-file', tokenFile, '--json'], { until: (out) => out.includes('\n') });
     const first = JSON.parse(watched.stdout.split('\n')[0]!) as { event: { actor: string } };
     expect(first.event.actor).toBe('deploy-bot');
   });
