@@ -8,6 +8,7 @@ import { serve } from './serve.js';
 import { watchCommand } from './watchCommand.js';
 import { verify } from './verify.js';
 import { commandHelp } from './commandHelp.js';
+import { demoCommand } from './demoCommand.js';
 import { PACKAGE_VERSION } from '../shared/packageVersion.js';
 
 const USAGE = `usage: actiongate <command> [options]      actiongate <command> --help      actiongate --version
@@ -116,6 +117,8 @@ async function main(argv: string[]): Promise<number> {
       return executorCommand(rest, process.env);
     case 'watch':
       return watchCommand(rest, process.env);
+    case 'demo':
+      return demoCommand(rest);
     case 'verify':
       return verify(rest, process.env);
     case 'auth':
