@@ -69,12 +69,14 @@ Shows the halt state, the executors subscribed, the server's version and, with I
 the action's control state and its signals.
 `,
   watch: `usage: actiongate watch [--status S[,S]] [--type T] [--node N] [--service S] [--after-sequence N]
-                        [--keepalive-time-ms N] [--keepalive-timeout-ms N]
+                        [--after-signal N] [--keepalive-time-ms N] [--keepalive-timeout-ms N]
 
 Tails transitions and control signals live, one line each, like \`kubectl get -w\`,
 until Ctrl-C; with --json, one JSON object per line ({"event": ...} or {"signal": ...}).
 A broken stream is reopened with backoff after the last line printed.
---after-sequence N starts after history event N (0, the default, replays the history).
+--after-sequence N starts after history event N, --after-signal N after control signal N
+(0, the default, replays what came before). --status filters transitions; --node, --service
+and --type filter both (a HALT or UNHALT always shows).
 ${ENUMS}
 `,
   demo: `usage: actiongate demo [--port N]

@@ -1,14 +1,7 @@
-import { authCommand } from './authCommand.js';
-import { executorCommand } from './executorCommand.js';
 import { OpenModeRefusedError } from '../server/OpenModeRefusedError.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { StartupError } from '../shared/StartupError.js';
-import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
-import { serve } from './serve.js';
-import { watchCommand } from './watchCommand.js';
-import { verify } from './verify.js';
 import { commandHelp } from './commandHelp.js';
-import { demoCommand } from './demoCommand.js';
 import { PACKAGE_VERSION } from '../shared/packageVersion.js';
 
 const USAGE = `usage: actiongate <command> [options]      actiongate <command> --help      actiongate --version
@@ -36,6 +29,10 @@ commands:
                                      whose CN is a principal's certificate_cn authenticates as it
              --policy FILE           approvals required, TTLs and auto-approval rules (YAML, env ACTIONGATE_POLICY);
                                      without it every action waits for people; reloaded on SIGHUP
+             --notify-webhook URL    POST JSON (Slack-compatible "text" and the action) when an action waits for
+                                     approval, is terminated or fails, and on a halt; repeatable
+                                     (env ACTIONGATE_NOTIFY_WEBHOOK, comma-separated); retried until delivered
+             --public-url URL        where people reach the inbox, for links in notifications (env ACTIONGATE_PUBLIC_URL)
   auth       manage the principals of an auth file (--auth-file FILE, env ACTIONGATE_AUTH_FILE)
              add NAME --roles R[,R] [--executor-ids A,B] [--certificate-cn CN]
                                      prints the new token once on stdout; only its SHA-256 is kept
@@ -96,6 +93,7 @@ function usageSection(command: string): string | undefined {
   return `usage: actiongate ${command} [options]\n\n${lines.slice(start, end === -1 ? undefined : end).join('\n')}\n`;
 }
 
+// Each command's module is loaded when it runs: a quick `actiongate get` does not load the server.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '--version' || command === '-V' || command === 'version') {
@@ -111,28 +109,30 @@ async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'serve':
-      await serve(rest, process.env);
+      await (await import('./serve.js')).serve(rest, process.env);
       return 0;
     case 'executor':
-      return executorCommand(rest, process.env);
+      return (await import('./executorCommand.js')).executorCommand(rest, process.env);
     case 'watch':
-      return watchCommand(rest, process.env);
+      return (await import('./watchCommand.js')).watchCommand(rest, process.env);
     case 'demo':
-      return demoCommand(rest);
+      return (await import('./demoCommand.js')).demoCommand(rest);
     case 'verify':
-      return verify(rest, process.env);
+      return (await import('./verify.js')).verify(rest, process.env);
     case 'auth':
-      return authCommand(rest, process.env, (text) => process.stdout.write(text));
+      return (await import('./authCommand.js')).authCommand(rest, process.env, (text) => process.stdout.write(text));
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
-    default:
+    default: {
+      const { isOperatorCommand, operatorCommand } = await import('./operatorCommand.js');
       if (isOperatorCommand(command)) return operatorCommand(command, rest, process.env);
       process.stderr.write(`actiongate: unknown command "${command}"\n\n${USAGE}`);
       return 2;
+    }
   }
 }
 
