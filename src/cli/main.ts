@@ -145,7 +145,7 @@ main(process.argv.slice(2)).then(
       ? err.message
       : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`actiongate: ${message}\n`);
-    // Exit 2 for a usage mistake, as for an unknown command.
-    process.exitCode = err instanceof OpenModeRefusedError ? 2 : 1;
+    // Exit 2 for a usage mistake (a flag, or a file a flag names), as for an unknown command.
+    process.exitCode = err instanceof OpenModeRefusedError || err instanceof ConfigError ? 2 : 1;
   },
 );
