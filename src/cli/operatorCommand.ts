@@ -187,7 +187,8 @@ export async function operatorCommand(command: OperatorCommand, argv: readonly s
       case 'terminate': {
         const response = await control[command](id, reason, call);
         const verb = { pause: 'paused', resume: 'resumed', terminate: 'terminated' }[command];
-        print(() => controlMessages.TerminateResponse.toJSON(response), () => controlledLine(verb, response.action!));
+        const message = { pause: controlMessages.PauseResponse, resume: controlMessages.ResumeResponse, terminate: controlMessages.TerminateResponse }[command];
+        print(() => message.toJSON(response), () => controlledLine(verb, response.action!));
         break;
       }
       case 'halt': {

@@ -55,18 +55,21 @@ export function age(since: Date | undefined, now: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
-/** Text padded to `width` visible characters; colour codes take no room. */
+/** Colour codes take no room on the screen. */
+const ESCAPES = /\u001b\[[0-9;]*m/g;
+
+function visibleLength(text: string): number {
+  return text.replace(ESCAPES, '').length;
+}
+
+/** Text padded to `width` visible characters. */
 function pad(text: string, width: number): string {
-  // eslint-disable-next-line no-control-regex
-  const visible = text.replace(/\u001b\[[0-9;]*m/g, '').length;
-  return text + ' '.repeat(Math.max(0, width - visible));
+  return text + ' '.repeat(Math.max(0, width - visibleLength(text)));
 }
 
 /** Rows under a header, each column as wide as its widest cell, two spaces apart; no trailing spaces. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], style: Style): string {
-  // eslint-disable-next-line no-control-regex
-  const width = (cell: string): number => cell.replace(/\u001b\[[0-9;]*m/g, '').length;
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => width(row[i] ?? ''))));
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => visibleLength(row[i] ?? ''))));
   const line = (cells: readonly string[]): string => cells.map((cell, i) => (i === cells.length - 1 ? cell : pad(cell, widths[i]!))).join('  ');
   return [paint(style, 'bold', line(header)), ...rows.map(line)].map((l) => l.trimEnd()).join('\n') + '\n';
 }
