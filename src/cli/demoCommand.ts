@@ -108,9 +108,14 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
   });
   let executor: ChildProcess | undefined;
   let agent: ActionClient | undefined;
+  let stopping = false;
   const stopped = new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    const stop = (): void => {
+      stopping = true;
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
   try {
     const { address, httpPort } = await Promise.race([listening(server, seen), stopped.then(() => null)]) ?? {};
@@ -141,7 +146,8 @@ export async function demoCommand(argv: readonly string[]): Promise<number> {
       '',
     ].join('\n'));
     await Promise.race([stopped, exited(server).then(() => {
-      throw new StartupError('the demo server stopped unexpectedly; its messages are above');
+      // Ctrl-C in a terminal reaches the children too: the server may end on its own as we stop.
+      if (!stopping) throw new StartupError('the demo server stopped unexpectedly; its messages are above');
     })]);
     return EXIT.ok;
   } finally {

@@ -19,10 +19,11 @@ describe('actiongate demo', () => {
   });
 
   it('runs a server, an agent and an executor; the printed commands work; Ctrl-C stops it all and removes its directory', async () => {
-    const demo = spawn(process.execPath, ['bin/actiongate.js', 'demo'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    // Its own process group, as in a terminal: Ctrl-C reaches the demo and its children at once.
+    const demo = spawn(process.execPath, ['bin/actiongate.js', 'demo'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' }, detached: true });
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     cleanups.push(async () => {
-      if (demo.exitCode === null) demo.kill('SIGKILL');
+      if (demo.exitCode === null) process.kill(-demo.pid!, 'SIGKILL');
       await exited;
     });
     let stdout = '';
@@ -57,7 +58,7 @@ describe('actiongate demo', () => {
     await waitFor(async () => (await client.getAction({ actionId: approve[1]! })).action!.status, (s) => s === ActionStatus.ACTION_STATUS_COMPLETED, { what: 'the approved action to complete', timeoutMs: 30_000 });
     expect((await client.getAction({ actionId: terminate[1]! })).action!.status).toBe(ActionStatus.ACTION_STATUS_TERMINATED);
 
-    demo.kill('SIGINT');
+    process.kill(-demo.pid!, 'SIGINT');
     expect(await exited).toBe(0);
     expect(existsSync(dataDir)).toBe(false);
     expect(stderr).toContain('stopped');
