@@ -43,6 +43,31 @@ function tlsConfig(cert: string | undefined, key: string | undefined, clientCa: 
   return { certFile: cert, keyFile: key, clientCaFile: clientCa ?? null };
 }
 
+/** An http or https URL, checked; the message names the flag but not the URL, which may hold a secret. */
+function httpUrl(flag: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch (err) {
+    throw new ConfigError(`${flag} must be an http:// or https:// URL`, { cause: err });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${flag} must be an http:// or https:// URL, not ${url.protocol}`);
+  return url;
+}
+
+/** `--notify-webhook` (repeatable) or ACTIONGATE_NOTIFY_WEBHOOK (comma-separated), each checked. */
+function notifyWebhooks(flags: readonly string[] | undefined, env: string | undefined): string[] {
+  const raw = flags ?? (env ?? '').split(',').filter((url) => url.trim() !== '');
+  return [...new Set(raw.map((url) => httpUrl('--notify-webhook', url).href))];
+}
+
+function publicUrl(raw: string | undefined): string | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const url = httpUrl('--public-url', raw);
+  if (url.search !== '' || url.hash !== '') throw new ConfigError('--public-url must be the inbox\'s address without a query or fragment, e.g. https://actiongate.example.com');
+  return url.href.replace(/\/+$/, '');
+}
+
 /**
  * The `serve` command's settings from its arguments and environment, validated,
  * with every default written out in DEFAULT_CONFIG. Flags win over environment.
@@ -72,6 +97,8 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       'tls-client-ca': { type: 'string' },
       policy: { type: 'string' },
       'database-url': { type: 'string' },
+      'notify-webhook': { type: 'string', multiple: true },
+      'public-url': { type: 'string' },
     },
   });
   const listen = values.listen ?? env.ACTIONGATE_LISTEN ?? DEFAULT_CONFIG.listen;
@@ -107,6 +134,8 @@ export function loadServeConfig(argv: readonly string[], env: Readonly<Record<st
       allowUnauthenticated,
       tls,
       policyFile,
+      notifyWebhooks: notifyWebhooks(values['notify-webhook'], env.ACTIONGATE_NOTIFY_WEBHOOK),
+      publicUrl: publicUrl(values['public-url'] ?? env.ACTIONGATE_PUBLIC_URL),
     },
   };
 }

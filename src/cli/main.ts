@@ -1,14 +1,10 @@
-import { authCommand } from './authCommand.js';
-import { executorCommand } from './executorCommand.js';
 import { OpenModeRefusedError } from '../server/OpenModeRefusedError.js';
 import { ConfigError } from '../shared/ConfigError.js';
 import { StartupError } from '../shared/StartupError.js';
-import { isOperatorCommand, operatorCommand } from './operatorCommand.js';
-import { serve } from './serve.js';
-import { watchCommand } from './watchCommand.js';
-import { verify } from './verify.js';
+import { commandHelp } from './commandHelp.js';
+import { PACKAGE_VERSION } from '../shared/packageVersion.js';
 
-const USAGE = `usage: actiongate <command> [options]
+const USAGE = `usage: actiongate <command> [options]      actiongate <command> --help      actiongate --version
 
 commands:
   serve      run the server
@@ -35,6 +31,10 @@ commands:
                                      whose CN is a principal's certificate_cn authenticates as it
              --policy FILE           approvals required, TTLs and auto-approval rules (YAML, env ACTIONGATE_POLICY);
                                      without it every action waits for people; reloaded on SIGHUP
+             --notify-webhook URL    POST JSON (Slack-compatible "text" and the action) when an action waits for
+                                     approval, is terminated or fails, and on a halt; repeatable
+                                     (env ACTIONGATE_NOTIFY_WEBHOOK, comma-separated); retried until delivered
+             --public-url URL        where people reach the inbox, for links in notifications (env ACTIONGATE_PUBLIC_URL)
   auth       manage the principals of an auth file (--auth-file FILE, env ACTIONGATE_AUTH_FILE)
              add NAME --roles R[,R] [--executor-ids A,B] [--certificate-cn CN]
                                      prints the new token once on stdout; only its SHA-256 is kept
@@ -64,7 +64,8 @@ commands:
                                      executor left (default ./executor-state/<executor-id>, env ACTIONGATE_STATE_DIR)
              --log-level LEVEL       (default info)
 
-operator commands (each prints the response as JSON; --server HOST:PORT, env ACTIONGATE_SERVER):
+operator commands (human output; --json prints the gRPC JSON mapping; --timeout 10s bounds each call;
+--server HOST:PORT, env ACTIONGATE_SERVER; statuses and risks as pending, PENDING or ACTION_STATUS_PENDING):
   propose --type T --node N --service S [--payload JSON] [--confidence X] [--risk safe|guarded|dangerous]
           [--correlation-id C] [--rollback-reference R] [--idempotency-key K]
   approve ID [--reason R]          reject ID --reason R          get ID
@@ -74,8 +75,12 @@ operator commands (each prints the response as JSON; --server HOST:PORT, env ACT
   control-state [ID]
   watch [--status S ...] [--type T] [--node N] [--service S] [--after-sequence N]
         [--keepalive-time-ms N] [--keepalive-timeout-ms N]
-        history events as JSON lines, one per event, until interrupted; a broken stream is
-        reopened with backoff after the last sequence printed
+        transitions and control signals as they happen, one line each (--json: JSON lines),
+        until interrupted; a broken stream is reopened with backoff after the last line printed
+  demo    a throwaway server, inbox, agent and executor on this machine, to try actiongate
+
+exit codes (operator commands and watch): 0 success, 2 usage, 3 not found,
+  4 refused (permission or illegal transition), 5 server unreachable or silent, 1 anything else
 
 credentials (operator commands, watch and executor):
   --token TOKEN            bearer token (env ACTIONGATE_TOKEN); --token-file FILE reads it from the file's first line
@@ -83,30 +88,55 @@ credentials (operator commands, watch and executor):
   --tls-cert FILE --tls-key FILE  present this client certificate (mutual TLS; needs --tls-ca)
 `;
 
+/** The part of USAGE about one command: its line and the indented lines under it. */
+function usageSection(command: string): string | undefined {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((line) => line.startsWith(`  ${command} `));
+  if (start === -1) return undefined;
+  const end = lines.findIndex((line, i) => i > start && !/^ {5,}/.test(line));
+  return `usage: actiongate ${command} [options]\n\n${lines.slice(start, end === -1 ? undefined : end).join('\n')}\n`;
+}
+
+// Each command's module is loaded when it runs: a quick `actiongate get` does not load the server.
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V' || command === 'version') {
+    process.stdout.write(`actiongate ${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    const help = commandHelp(command) ?? usageSection(command);
+    if (help !== undefined) {
+      process.stdout.write(help);
+      return 0;
+    }
+  }
   switch (command) {
     case 'serve':
-      await serve(rest, process.env);
+      await (await import('./serve.js')).serve(rest, process.env);
       return 0;
     case 'executor':
-      return executorCommand(rest, process.env);
+      return (await import('./executorCommand.js')).executorCommand(rest, process.env);
     case 'watch':
-      return watchCommand(rest, process.env);
+      return (await import('./watchCommand.js')).watchCommand(rest, process.env);
+    case 'demo':
+      return (await import('./demoCommand.js')).demoCommand(rest);
     case 'verify':
-      return verify(rest, process.env);
+      return (await import('./verify.js')).verify(rest, process.env);
     case 'auth':
-      return authCommand(rest, process.env, (text) => process.stdout.write(text));
+      return (await import('./authCommand.js')).authCommand(rest, process.env, (text) => process.stdout.write(text));
     case undefined:
     case 'help':
     case '--help':
     case '-h':
       process.stdout.write(USAGE);
       return command === undefined ? 2 : 0;
-    default:
+    default: {
+      const { isOperatorCommand, operatorCommand } = await import('./operatorCommand.js');
       if (isOperatorCommand(command)) return operatorCommand(command, rest, process.env);
       process.stderr.write(`actiongate: unknown command "${command}"\n\n${USAGE}`);
       return 2;
+    }
   }
 }
 
@@ -119,7 +149,7 @@ main(process.argv.slice(2)).then(
       ? err.message
       : err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`actiongate: ${message}\n`);
-    // Exit 2 for a usage mistake, as for an unknown command.
-    process.exitCode = err instanceof OpenModeRefusedError ? 2 : 1;
+    // Exit 2 for a usage mistake (a flag, or a file a flag names), as for an unknown command.
+    process.exitCode = err instanceof OpenModeRefusedError || err instanceof ConfigError ? 2 : 1;
   },
 );

@@ -8,7 +8,8 @@ export const ROLES: readonly Role[] = ['agent', 'approver', 'executor', 'operato
 /** Every RPC of actiongate.v1, by its name in the contract. */
 export type Rpc =
   | 'Propose' | 'Approve' | 'Reject' | 'Execute' | 'Heartbeat' | 'Complete' | 'Fail' | 'GetAction' | 'ListActions' | 'WatchActions'
-  | 'Subscribe' | 'Pause' | 'Resume' | 'Terminate' | 'Halt' | 'Unhalt' | 'GetControlState' | 'Ack' | 'VerifyHistory' | 'GetPolicy';
+  | 'Subscribe' | 'Pause' | 'Resume' | 'Terminate' | 'Halt' | 'Unhalt' | 'GetControlState' | 'Ack' | 'VerifyHistory' | 'GetPolicy'
+  | 'WatchSignals';
 
 /** The role each RPC needs; null for the reads open to every authenticated principal. admin may call everything. */
 export const REQUIRED_ROLE: Readonly<Record<Rpc, Role | null>> = {
@@ -32,6 +33,7 @@ export const REQUIRED_ROLE: Readonly<Record<Rpc, Role | null>> = {
   GetControlState: null,
   VerifyHistory: null,
   GetPolicy: null,
+  WatchSignals: null,
 };
 
 /** Who is calling, as the credential says; never taken from a request field. */

@@ -11,6 +11,8 @@ import { actionToProto, controlToProto, statusToProto } from './protoMapping.js'
 import { parseSequences } from './sequences.js';
 import { subscribeHandler } from './subscribeHandler.js';
 import { unaryHandler, type HandlerEnv } from './unaryHandler.js';
+import { watchSignalsHandler } from './watchSignals.js';
+import { PACKAGE_VERSION } from '../shared/packageVersion.js';
 
 export interface ControlServiceDeps extends HandlerEnv {
   readonly store: ActionStore;
@@ -38,6 +40,7 @@ export function createControlServiceHandlers(deps: ControlServiceDeps): ControlS
 
   return {
     subscribe: subscribeHandler({ store, hub, log, streams }),
+    watchSignals: watchSignalsHandler({ store, log, streams }),
     pause: controlAction('Pause', 'pause'),
     resume: controlAction('Resume', 'resume'),
     terminate: controlAction('Terminate', 'terminate'),
@@ -59,7 +62,7 @@ export function createControlServiceHandlers(deps: ControlServiceDeps): ControlS
     getControlState: unary('GetControlState', async (req) => {
       const halt = await store.haltState();
       const haltAcks = halt.signal === null ? [] : await store.acknowledgements([halt.signal.sequence]);
-      const response = { halt: haltToProto(halt, haltAcks), subscribedExecutors: hub.subscribedExecutors() };
+      const response = { halt: haltToProto(halt, haltAcks), subscribedExecutors: hub.subscribedExecutors(), serverVersion: PACKAGE_VERSION };
       if (req.actionId === '') return response;
       const actionId = requireUuid('action_id', req.actionId);
       const action = await store.getAction(actionId);

@@ -35,6 +35,10 @@ export interface ServerConfig {
   readonly allowUnauthenticated: boolean;
   /** TLS (and, with a client CA, mutual TLS); null serves plaintext. */
   readonly tls: ServerTlsConfig | null;
+  /** Webhooks (http or https URLs) told when an action waits for approval, is terminated or fails, and of a halt. */
+  readonly notifyWebhooks: readonly string[];
+  /** Where people reach the inbox (no trailing slash), for links in notifications; null leaves links out. */
+  readonly publicUrl: string | null;
 }
 
 /** PEM files for TLS. */
@@ -70,4 +74,6 @@ export const DEFAULT_CONFIG: ServerConfig = {
   policyFile: null,
   allowUnauthenticated: false,
   tls: null,
+  notifyWebhooks: [],
+  publicUrl: null,
 };

@@ -1,5 +1,21 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ACTION_STATUSES } from '../domain/actionStatus.js';
+import type { StoreStats } from '../store/ActionStore.js';
 import type { StoreHealth } from '../store/storeErrors.js';
+
+/**
+ * One read of the store's stats per scrape: the gauges that need it are
+ * collected together, and share the read in flight.
+ */
+function sharedRead(read: () => Promise<StoreStats>): () => Promise<StoreStats> {
+  let inFlight: Promise<StoreStats> | null = null;
+  return () => {
+    inFlight ??= read().finally(() => {
+      inFlight = null;
+    });
+    return inFlight;
+  };
+}
 
 /** What Prometheus scrapes from /metrics; one registry per server so tests can run several. */
 export class ServerMetrics {
@@ -12,8 +28,10 @@ export class ServerMetrics {
   readonly diskFull: Gauge;
   readonly authFailures: Counter<'reason'>;
   readonly diskReserve: Gauge;
+  readonly notifications: Counter<'outcome'>;
 
-  constructor(subscriberCount: () => number, storeHealth: () => StoreHealth) {
+  /** `storeStats` feeds the on-call gauges (actions by status, halted, oldest pending, undelivered notifications). */
+  constructor(subscriberCount: () => number, storeHealth: () => StoreHealth, storeStats?: () => Promise<StoreStats>) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'actiongate_' });
     this.handled = new Counter({
@@ -69,6 +87,52 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(storeHealth().reserveBytes);
+      },
+    });
+    this.notifications = new Counter({
+      name: 'actiongate_notifications_total',
+      help: 'Webhook delivery attempts, by outcome (delivered or failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    if (storeStats !== undefined) this.addStoreGauges(sharedRead(storeStats));
+  }
+
+  private addStoreGauges(stats: () => Promise<StoreStats>): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'actiongate_actions',
+      help: 'Actions by status, as stored now',
+      labelNames: ['status'],
+      registers,
+      async collect() {
+        const { actionsByStatus } = await stats();
+        for (const status of ACTION_STATUSES) this.set({ status }, actionsByStatus[status]);
+      },
+    });
+    new Gauge({
+      name: 'actiongate_halted',
+      help: '1 while a global halt is in force, else 0',
+      registers,
+      async collect() {
+        this.set((await stats()).halted ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'actiongate_oldest_pending_seconds',
+      help: 'Age of the oldest action waiting for approval (0 when none waits)',
+      registers,
+      async collect() {
+        const { oldestPendingCreatedAt } = await stats();
+        this.set(oldestPendingCreatedAt === null ? 0 : Math.max(0, (Date.now() - oldestPendingCreatedAt) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'actiongate_notifications_undelivered',
+      help: 'Webhook notifications recorded and not yet delivered',
+      registers,
+      async collect() {
+        this.set((await stats()).undeliveredNotifications);
       },
     });
   }

@@ -24,6 +24,8 @@ import { serverCredentials } from './serverCredentials.js';
 import type { ServerConfig } from './ServerConfig.js';
 import { ServerMetrics } from './ServerMetrics.js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { PACKAGE_VERSION } from '../shared/packageVersion.js';
+import { Notifier } from './notifier/Notifier.js';
 
 const SERVICES = ['actiongate.v1.ActionService', 'actiongate.v1.ControlService'];
 /**
@@ -104,7 +106,13 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   });
   const hub = new ControlHub(store, config.controlBufferLimit);
   hub.start();
-  const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health());
+  const metrics = new ServerMetrics(() => hub.subscriberCount(), () => store.health(), () => store.stats());
+  const notifier = config.notifyWebhooks.length === 0 ? null : new Notifier({
+    store, webhooks: config.notifyWebhooks, publicUrl: config.publicUrl, log: log.child({ component: 'notifier' }),
+    onAttempt: (outcome) => metrics.notifications.inc({ outcome }),
+  });
+  // Before the first call: every notification is recorded with the transition that causes it.
+  store.routeNotifications(notifier?.targets ?? []);
   const stopCounting = countCommits(store, metrics);
   const streamEnv = { log, shutdown: shutdownController.signal, metrics, auth };
   const env = { ...streamEnv, streams: new OpenStreams(streamEnv) };
@@ -140,12 +148,13 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
     }
   }
   sweeper.start();
+  notifier?.start();
   auth.start();
   policy.start();
   log.info({ mode: policy.current.mode, rules: policy.current.rules.length, source: policy.current.source }, 'policy in force');
   if (auth.open && isLoopbackHost(host)) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
   else if (auth.open) log.warn({ address }, '--allow-unauthenticated: no auth file, and every caller on the network is "anonymous" and may do anything');
-  log.info({ address, tls: config.tls === null ? 'off' : config.tls.clientCaFile === null ? 'on' : 'mutual', httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types() }, 'actiongate listening');
+  log.info({ version: PACKAGE_VERSION, address, tls: config.tls === null ? 'off' : config.tls.clientCaFile === null ? 'on' : 'mutual', httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types(), webhooks: config.notifyWebhooks.length }, 'actiongate listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {
@@ -159,6 +168,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       policy.stop();
       await tryShutdown(server, config.shutdownGraceMs);
       await sweeper.stop();
+      await notifier?.stop();
       await sidePort?.close();
       stopCounting();
       await store.close();

@@ -1,7 +1,7 @@
 import type { Action, ActionWithHistory, HistoryEvent, NewAction, PolicyVerdict } from '../domain/action.js';
 import type { ActionStatus } from '../domain/actionStatus.js';
 import type { ActionChangeStep } from '../domain/lifecycle.js';
-import type { HaltState } from '../domain/controlSignal.js';
+import type { ControlSignal, HaltState } from '../domain/controlSignal.js';
 import type { ControlStore } from './ControlStore.js';
 import type { StoreHealth } from './storeErrors.js';
 
@@ -61,6 +61,34 @@ export type Judge = (action: Action, approvalsThisHour: () => number, halt: Halt
 
 export type EventListener = (events: readonly HistoryEvent[]) => void;
 
+/** What on-call dashboards start from; each figure is one cheap indexed read. */
+export interface StoreStats {
+  readonly actionsByStatus: Readonly<Record<ActionStatus, number>>;
+  readonly halted: boolean;
+  /** When the oldest PENDING action was proposed (ms since the epoch), or null when none waits. */
+  readonly oldestPendingCreatedAt: number | null;
+  /** Webhook notifications recorded and not yet delivered. */
+  readonly undeliveredNotifications: number;
+}
+
+/** What a notification announces, as stored now. */
+export type NotificationSubject =
+  /** An action that started waiting for approval, was terminated, or failed: the event that says so, and the action now. */
+  | { readonly event: HistoryEvent; readonly action: ActionWithHistory }
+  /** A global halt. */
+  | { readonly signal: ControlSignal };
+
+/** A webhook notification due for delivery. */
+export interface OutboxMessage {
+  readonly id: number;
+  /** The webhook it is for, by the key given to routeNotifications. */
+  readonly target: string;
+  /** Delivery attempts made before this one. */
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly subject: NotificationSubject;
+}
+
 /**
  * The storage port. Every method that changes something resolves only after the
  * change and its history event are durable, written in one transaction.
@@ -81,6 +109,22 @@ export interface ActionStore extends ControlStore {
   health(): StoreHealth;
   /** Checks the whole history's hash chain as it is stored now. */
   verifyHistory(): Promise<ChainCheck>;
+  /** Control signals after `afterSequence`, oldest first; node, service and type filter per-action signals, HALT and UNHALT always pass. */
+  readSignals(afterSequence: number, filter: ActionFilter, limit: number): Promise<ControlSignal[]>;
+  /** Counts for /metrics. */
+  stats(): Promise<StoreStats>;
+  /**
+   * From now on, each transition or HALT worth a notification (an action created PENDING, one
+   * TERMINATED or FAILED, a HALT) records one outbox message per target, in the transaction
+   * that makes it. With no targets (the default) nothing is recorded.
+   */
+  routeNotifications(targets: readonly string[]): void;
+  /** Up to `limit` outbox messages due at `now`, the earliest due first. One notifier per store takes them. */
+  claimOutbox(limit: number, now: number): Promise<OutboxMessage[]>;
+  /** The message was delivered (or is dropped for good): it leaves the outbox. */
+  markDelivered(id: number): Promise<void>;
+  /** The attempt failed: try again at `nextAttemptAt`. */
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -81,25 +81,25 @@ describe('client commands with a token, against a server with an auth file', () 
   });
 
   it('acts as the principal of --token, --token-file or ACTIONGATE_TOKEN, and is refused without one', async () => {
-    const proposed = await runCli(['propose', ...server, '--type', 'rerun_healthcheck', '--node', 'web-1', '--service', 'api', '--token', botToken]);
+    const proposed = await runCli(['propose', ...server, '--type', 'rerun_healthcheck', '--node', 'web-1', '--service', 'api', '--token', botToken, '--json']);
     expect(proposed.code, proposed.stderr).toBe(0);
     const action = (JSON.parse(proposed.stdout) as { action: { actionId: string; proposedBy: string } }).action;
     expect(action.proposedBy).toBe('deploy-bot');
 
-    const fetched = await runCli(['get', action.actionId, ...server, '--token-file', tokenFile]);
+    const fetched = await runCli(['get', action.actionId, ...server, '--token-file', tokenFile, '--json']);
     expect(fetched.code, fetched.stderr).toBe(0);
     expect(JSON.parse(fetched.stdout)).toMatchObject({ action: { actionId: action.actionId } });
 
-    const approved = await runCli(['approve', action.actionId, ...server], { env: { ACTIONGATE_TOKEN: oncallToken } });
+    const approved = await runCli(['approve', action.actionId, ...server, '--json'], { env: { ACTIONGATE_TOKEN: oncallToken } });
     expect(approved.code, approved.stderr).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ action: { status: 'ACTION_STATUS_APPROVED' } });
 
     const anonymous = await runCli(['get', action.actionId, ...server]);
-    expect(anonymous.code).toBe(1);
-    expect(anonymous.stderr).toContain('(gRPC status 16)');
+    expect(anonymous.code).toBe(4);
+    expect(anonymous.stderr).toContain('(UNAUTHENTICATED)');
     const agent = await runCli(['halt', ...server, '--token', botToken]);
-    expect(agent.code).toBe(1);
-    expect(agent.stderr).toContain('(gRPC status 7)');
+    expect(agent.code).toBe(4);
+    expect(agent.stderr).toContain('(PERMISSION_DENIED)');
     expect(agent.stderr).toContain('operator');
   });
 
@@ -114,7 +114,7 @@ describe('client commands with a token, against a server with an auth file', () 
   });
 
   it('watches with --token-file', async () => {
-    const watched = await runCli(['watch', ...server, '--token-file', tokenFile], { until: (out) => out.includes('\n') });
+    const watched = await runCli(['watch', ...server, '--token-file', tokenFile, '--json'], { until: (out) => out.includes('\n') });
     const first = JSON.parse(watched.stdout.split('\n')[0]!) as { event: { actor: string } };
     expect(first.event.actor).toBe('deploy-bot');
   });
@@ -161,7 +161,7 @@ describe('client commands over mutual TLS', () => {
       const { action } = await bot.propose({ actionType: 'rerun_healthcheck', node: 'web-1', service: 'api' });
       expect(action?.proposedBy).toBe('bot');
       const tls = (who: typeof root) => ['--tls-ca', certs.caFile, '--tls-cert', who.certFile, '--tls-key', who.keyFile];
-      const approved = await runCli(['approve', action!.actionId, '--server', serve.address, ...tls(root)]);
+      const approved = await runCli(['approve', action!.actionId, '--server', serve.address, '--json', ...tls(root)]);
       expect(approved.code, approved.stderr).toBe(0);
       expect(JSON.parse(approved.stdout)).toMatchObject({ action: { status: 'ACTION_STATUS_APPROVED' } });
 
@@ -175,10 +175,10 @@ describe('client commands over mutual TLS', () => {
       const byRunner = done.history.filter((e) => e.actor === 'runner').map((e) => ActionStatus[e.to]);
       expect(byRunner).toEqual(['ACTION_STATUS_RUNNING', 'ACTION_STATUS_COMPLETED']);
 
-      // Without --tls-cert the handshake is refused; the command says so and exits 1.
+      // Without --tls-cert the handshake is refused; the command says so and exits 5.
       const noCert = await runCli(['get', action!.actionId, '--server', serve.address, '--tls-ca', certs.caFile]);
-      expect(noCert.code).toBe(1);
-      expect(noCert.stderr).toContain('(gRPC status 14)');
+      expect(noCert.code).toBe(5);
+      expect(noCert.stderr).toContain(`cannot reach ${serve.address}`);
       expectOneLineFailure(await runCli(['get', action!.actionId, '--server', serve.address, '--tls-cert', root.certFile, '--tls-key', root.keyFile]), '--tls-cert needs --tls-ca');
     } finally {
       admin.close();

@@ -84,6 +84,15 @@ describe('who may call what', () => {
     ListActions: { prepare: none, call: (c) => c.actions.listActions({}) },
     WatchActions: { prepare: none, call: (c) => firstOf(c.actions.raw.watchActions({ afterSequence: '0', statuses: [], node: '', service: '', actionType: '' })) },
     Subscribe: { prepare: none, call: (c) => firstOf(c.control.subscribe(EXECUTOR_ID)) },
+    WatchSignals: {
+      // A signal to replay, so an allowed watcher gets a message.
+      prepare: async (c) => {
+        const target = await running(c);
+        await c.control.pause(target.actionId);
+        return target;
+      },
+      call: (c) => firstOf(c.control.raw.watchSignals({ afterSequence: '0', node: '', service: '', actionType: '' })),
+    },
     Pause: { prepare: running, call: (c, x) => c.control.pause(x.actionId) },
     Resume: {
       prepare: async (c) => {

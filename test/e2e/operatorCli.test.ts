@@ -17,7 +17,7 @@ describe('the operator commands', () => {
 
   async function cli(...args: string[]): Promise<{ code: number; json: any; stderr: string }> {
     try {
-      const { stdout, stderr } = await run('node', ['bin/actiongate.js', ...args, '--server', t.address]);
+      const { stdout, stderr } = await run('node', ['bin/actiongate.js', ...args, '--server', t.address, '--json']);
       return { code: 0, json: JSON.parse(stdout), stderr };
     } catch (err) {
       const failed = err as { code: number; stderr: string };
@@ -44,10 +44,11 @@ describe('the operator commands', () => {
     expect(state.json.action.controlState).toBe('CONTROL_STATE_TERMINATED');
   });
 
-  it('reports a refused call with its status and exits 1', async () => {
+  it('reports a refused call with its status named, and exits 2 for a bad argument', async () => {
     const refused = await cli('approve', 'not-a-uuid');
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('action_id: must be a UUID');
-    expect(refused.stderr).toContain(`gRPC status ${status.INVALID_ARGUMENT}`);
+    expect(refused.stderr).toContain('INVALID_ARGUMENT');
+    expect(refused.stderr).not.toContain(`status ${status.INVALID_ARGUMENT}`);
   });
 });

@@ -51,7 +51,8 @@ describe('actiongate executor: simulation mode and filters', () => {
     const executor = await startExecutor(t.address, 'filter-2', ['--action-types', 'rerun_healthcheck,restart_database'], { waitReady: false });
     const status = await executor.exited;
     await executor.stop();
-    expect(status.code).toBe(1);
+    // A usage mistake: exit 2, as for every command.
+    expect(status.code).toBe(2);
     expect(executor.output()).toContain('--action-types: no handler for restart_database');
   });
 });

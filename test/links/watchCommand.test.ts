@@ -13,31 +13,40 @@ import { waitFor } from '../support/waitFor.js';
 const run = promisify(execFile);
 
 interface WatchLine {
-  readonly event: { readonly sequence: string; readonly actionId: string; readonly to: string; readonly node: string };
+  readonly event?: { readonly sequence: string; readonly actionId: string; readonly to: string; readonly node: string };
+  readonly signal?: { readonly sequence: string; readonly actionId: string; readonly signal: string };
 }
 
 interface Watcher {
+  /** The transitions ({"event": ...} lines). */
   readonly lines: WatchLine[];
+  /** The control signals ({"signal": ...} lines). */
+  readonly signals: WatchLine[];
   stderr(): string;
   /** SIGTERM, then the exit status. */
   stop(): Promise<ExitStatus>;
 }
 
 function startWatch(args: readonly string[]): Watcher {
-  const child: ChildProcess = spawn(process.execPath, ['bin/actiongate.js', 'watch', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['bin/actiongate.js', 'watch', '--json', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: WatchLine[] = [];
+  const signals: WatchLine[] = [];
   let pending = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     pending += chunk.toString();
     const complete = pending.split('\n');
     pending = complete.pop()!;
-    for (const line of complete) lines.push(JSON.parse(line) as WatchLine);
+    for (const line of complete) {
+      const parsed = JSON.parse(line) as WatchLine;
+      (parsed.event === undefined ? signals : lines).push(parsed);
+    }
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return {
     lines,
+    signals,
     stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -79,11 +88,14 @@ describe('actiongate watch', () => {
       ...(await t.actions.getAction({ actionId: second.actionId })).action!.history,
     ].map((event) => event.sequence).sort((a, b) => Number(a) - Number(b));
     // Every event exactly once, in order: nothing replayed twice after the reconnect, nothing lost.
-    expect(watcher.lines.map((line) => line.event.sequence)).toEqual(expected);
-    expect(watcher.lines.map((line) => line.event.to)).toEqual([
+    expect(watcher.lines.map((line) => line.event!.sequence)).toEqual(expected);
+    expect(watcher.lines.map((line) => line.event!.to)).toEqual([
       'ACTION_STATUS_PENDING', 'ACTION_STATUS_APPROVED', 'ACTION_STATUS_TERMINATED', 'ACTION_STATUS_PENDING',
     ]);
-    expect(new Set(watcher.lines.map((line) => line.event.node))).toEqual(new Set([node]));
+    expect(new Set(watcher.lines.map((line) => line.event!.node))).toEqual(new Set([node]));
+    // The terminate's signal, sent while frozen too, arrives once.
+    await waitFor(() => watcher.signals.length, (n) => n >= 1, { what: 'the TERMINATE signal' });
+    expect(watcher.signals.map((line) => [line.signal!.signal, line.signal!.actionId])).toEqual([['SIGNAL_TERMINATE', first.actionId]]);
     expect(proxy.accepted).toBeGreaterThan(1);
     expect(await watcher.stop()).toEqual({ code: 0, signal: null });
   });
@@ -100,17 +112,17 @@ describe('actiongate watch', () => {
     const watcher = startWatch(['--server', t.address, '--node', node, '--after-sequence', created, '--status', 'approved', '--status', 'REJECTED']);
     cleanups.push(() => watcher.stop());
     await waitFor(() => watcher.lines.length, (n) => n >= 2, { what: 'the approve and the reject' });
-    expect(watcher.lines.map((line) => [line.event.actionId, line.event.to])).toEqual([
+    expect(watcher.lines.map((line) => [line.event!.actionId, line.event!.to])).toEqual([
       [first.actionId, 'ACTION_STATUS_APPROVED'],
       [second.actionId, 'ACTION_STATUS_REJECTED'],
     ]);
     expect(await watcher.stop()).toEqual({ code: 0, signal: null });
   });
 
-  it('refuses a bad option with a message naming it, and exits 1', async () => {
+  it('refuses a bad option with a message naming it, and exits 2', async () => {
     const refused = await run(process.execPath, ['bin/actiongate.js', 'watch', '--status', 'finished'], { cwd: REPO_ROOT }).catch((err: { code: number; stderr: string }) => err);
-    expect('code' in refused && refused.code).toBe(1);
-    expect(refused.stderr).toContain('--status must be one of pending, approved, running');
+    expect('code' in refused && refused.code).toBe(2);
+    expect(refused.stderr).toContain('is not one of pending, approved, running');
     expect(refused.stderr).toContain('"finished"');
   });
 });

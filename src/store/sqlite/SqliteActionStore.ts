@@ -5,7 +5,9 @@ import { actionRecord, withHistory, type Action, type ActionWithHistory, type Hi
 import type { ActionControlMove } from '../../domain/control.js';
 import { requireSameProposal } from '../../domain/proposal.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
-import type { ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge } from '../ActionStore.js';
+import type {
+  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, OutboxMessage, StoreStats,
+} from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { uuidv7 } from '../uuidv7.js';
 import { actionFromRow, type ActionRow } from './actionRows.js';
@@ -18,6 +20,8 @@ import { DiskSpaceGuard, type DiskEvent } from './DiskSpaceGuard.js';
 import { GroupCommitter } from './GroupCommitter.js';
 import { CHAIN_START, chainUnchainedEvents, isChainCheck, verifyChainStep, type ChainCursor } from './historyChain.js';
 import { openDatabase, WAL_FILE } from './openDatabase.js';
+import { deleteMessage, dueMessages, postponeMessage } from './outboxOperations.js';
+import { storeStats } from './storeStats.js';
 import { SqliteTables, type StoreEffect } from './SqliteTables.js';
 import { WalSync } from './WalSync.js';
 
@@ -141,8 +145,11 @@ export class SqliteActionStore implements ActionStore {
       if (judgement?.approve != null) {
         // Approved by the policy in the same transaction as the proposal.
         const approved = tables.apply(tables.readRow(judged.id), judgement.approve, effects);
+        if (approved.status === 'PENDING') tables.recordNotification({ eventSequence: event.sequence });
         return { action: tables.withHistory(approved), replayed: false };
       }
+      // It waits for people: the webhooks hear of it.
+      tables.recordNotification({ eventSequence: event.sequence });
       // A new action's history is the one event just written: no need to read it back.
       return { action: withHistory(judged, [event]), replayed: false };
     });
@@ -236,6 +243,31 @@ export class SqliteActionStore implements ActionStore {
       if (!isChainCheck(step)) await giveWay();
     }
     return step;
+  }
+
+  readSignals(afterSequence: number, filter: ActionFilter, limit: number): Promise<ControlSignal[]> {
+    return this.read(() => control.readSignals(this.tables, afterSequence, filter, limit));
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.read(() => storeStats(this.tables));
+  }
+
+  routeNotifications(targets: readonly string[]): void {
+    this.tables.notificationTargets = [...targets];
+  }
+
+  claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
+    // One server owns the data directory and runs one notifier: reading the due rows claims them.
+    return this.read(() => dueMessages(this.tables, limit, now));
+  }
+
+  markDelivered(id: number): Promise<void> {
+    return this.committer.run(() => deleteMessage(this.tables, id));
+  }
+
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.committer.run(() => postponeMessage(this.tables, id, nextAttemptAt, error));
   }
 
   health(): StoreHealth {

@@ -15,6 +15,9 @@ const UPDATE_ACTION = `UPDATE actions SET ${CHANGE_COLUMNS.map((c) => `${c} = ?`
 const INSERT_ACTION = `INSERT INTO actions (${INSERT_COLUMNS.join(', ')}) VALUES (${placeholders(INSERT_COLUMNS.length)})`;
 const EVENT_COLUMNS = 'e.*, a.action_type, a.node, a.service FROM action_events e JOIN actions a ON a.id = e.action_id';
 
+/** The transitions a webhook hears of (besides an action created PENDING, which create() records itself). */
+const NOTIFIED_STATUSES: ReadonlySet<HistoryEvent['to']> = new Set(['TERMINATED', 'FAILED']);
+
 /** What a committed write hands to listeners. */
 export type StoreEffect = { readonly event: HistoryEvent } | { readonly signal: ControlSignal };
 
@@ -24,6 +27,8 @@ export type StoreEffect = { readonly event: HistoryEvent } | { readonly signal: 
  */
 export class SqliteTables {
   private readonly statements = new Map<string, Database.Statement>();
+  /** The webhook targets each notification is recorded for; none by default, and then nothing is written. */
+  notificationTargets: readonly string[] = [];
 
   constructor(
     readonly db: Database.Database,
@@ -79,6 +84,7 @@ export class SqliteTables {
       `INSERT INTO action_events (sequence, action_id, from_status, to_status, actor, reason, at, attempt, decision, hash, previous_hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(sequence, action.id, from, action.status, actor, reason, event.at, action.attempt, decision, hash, previousHash);
+    if (from !== action.status && NOTIFIED_STATUSES.has(action.status)) this.recordNotification({ eventSequence: sequence });
     return { ...event, actionType: action.actionType, node: action.node, service: action.service, hash, previousHash };
   }
 
@@ -89,7 +95,20 @@ export class SqliteTables {
     ).run(draft.actionId, draft.executorId, draft.signal, draft.reason, draft.issuedBy, draft.issuedAt, draft.terminateRunning ? 1 : 0);
     const signal = { ...draft, sequence: Number(inserted.lastInsertRowid) };
     effects.push({ signal });
+    if (signal.signal === 'HALT') this.recordNotification({ signalSequence: signal.sequence });
     return signal;
+  }
+
+  /** One outbox message per webhook target, in the caller's transaction; nothing when no webhook is configured. */
+  recordNotification(subject: { readonly eventSequence: number } | { readonly signalSequence: number }): void {
+    if (this.notificationTargets.length === 0) return;
+    const now = this.clock();
+    const eventSequence = 'eventSequence' in subject ? subject.eventSequence : null;
+    const signalSequence = 'signalSequence' in subject ? subject.signalSequence : null;
+    const insert = this.statement(
+      'INSERT INTO notification_outbox (target, created_at, event_sequence, signal_sequence, next_attempt_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const target of this.notificationTargets) insert.run(target, now, eventSequence, signalSequence, now);
   }
 
   haltState(): HaltState {

@@ -1,8 +1,10 @@
 import type { ActionWithHistory } from '../../domain/action.js';
 import { haltPause, planControl, requireHaltChange, unhaltResume, type ActionControlMove } from '../../domain/control.js';
 import type { Acknowledgement, ControlSignal, HaltState, SignalKind } from '../../domain/controlSignal.js';
+import type { ActionFilter } from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot } from '../ControlStore.js';
 import { actionFromRow, signalFromRow, type ActionRow, type SignalRow } from './actionRows.js';
+import { actionFilterConditions, whereClause, type SqlCondition } from './filterSql.js';
 import type { SqliteTables, StoreEffect } from './SqliteTables.js';
 
 /* Synchronous control writes and reads; the writes run inside a group-commit transaction. */
@@ -129,4 +131,19 @@ export function acknowledgements(tables: SqliteTables, sequences: readonly numbe
      WHERE k.sequence IN (SELECT value FROM json_each(?)) ORDER BY k.sequence, k.executor_id`,
   ).all(JSON.stringify(sequences)) as { executor_id: string; sequence: number; acked_at: number; signal: string }[];
   return rows.map((r) => ({ executorId: r.executor_id, sequence: r.sequence, signal: r.signal as SignalKind, acknowledgedAt: r.acked_at }));
+}
+
+/** Signals after `afterSequence` for a watcher: per-action ones through the filter, HALT and UNHALT always. */
+export function readSignals(tables: SqliteTables, afterSequence: number, filter: ActionFilter, limit: number): ControlSignal[] {
+  const conditions: SqlCondition[] = [{ sql: 's.sequence > ?', params: [afterSequence] }];
+  const actionConditions = actionFilterConditions({ ...filter, statuses: [] }, 'a.status');
+  if (actionConditions.length > 0) {
+    const matches = whereClause(actionConditions);
+    conditions.push({ sql: `(s.action_id IS NULL OR (${matches.sql.slice('WHERE '.length)}))`, params: matches.params });
+  }
+  const where = whereClause(conditions);
+  const rows = tables
+    .statement(`SELECT s.* FROM control_signals s LEFT JOIN actions a ON a.id = s.action_id ${where.sql} ORDER BY s.sequence LIMIT ?`)
+    .all(...where.params, limit) as SignalRow[];
+  return rows.map(signalFromRow);
 }
