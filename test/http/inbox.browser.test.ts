@@ -64,7 +64,7 @@ describe('the inbox in a real browser', () => {
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && !/Content Security Policy/.test(message.text())) problems.push(message.text());
+      if (message.type() === 'error') problems.push(message.text());
     });
     await page.goto(base);
     await page.locator('#token').fill(token);
