@@ -144,7 +144,7 @@ function verdict(action) {
   return `${v.rule || 'default'}: ${v.wouldApprove ? 'would approve' : 'needs people'}${v.reason ? ` (${v.reason})` : ''}`;
 }
 
-function decisionRow(action) {
+function decisionRow(action, canApprove = true) {
   const reason = el('input', { placeholder: 'reason (required to reject)', maxlength: '1024', 'aria-label': 'reason' });
   const row = el('div', { class: 'actions' }, reason);
   const decide = (verb) => async (event) => {
@@ -160,9 +160,8 @@ function decisionRow(action) {
     }
     await act(event.currentTarget, () => api('POST', `/api/v1/actions/${action.actionId}/${verb}`, { reason: reason.value }));
   };
-  row.append(
-    el('button', { class: 'primary', type: 'button', onclick: decide('approve') }, 'Approve'),
-    el('button', { type: 'button', onclick: decide('reject') }, 'Reject'));
+  if (canApprove) row.append(el('button', { class: 'primary', type: 'button', onclick: decide('approve') }, 'Approve'));
+  row.append(el('button', { type: 'button', onclick: decide('reject') }, 'Reject'));
   return row;
 }
 
@@ -179,7 +178,14 @@ function pendingCard(action) {
       ['policy', verdict(action)],
     ]),
     el('pre', {}, JSON.stringify(action.payload ?? {}, null, 2)));
-  if (may('Approve')) card.append(decisionRow(action));
+  // The server refuses a second approval by the same person and approving one's own proposal: say so rather than offer it.
+  const mine = (action.decisions ?? []).some((d) => d.kind === 'DECISION_KIND_APPROVE' && d.actor === me.name);
+  if (mine) card.append(el('p', { class: 'empty' }, 'You approved this; it waits for another approver.'));
+  else if (may('Approve')) {
+    const own = action.proposedBy === me.name && !me.open;
+    if (own) card.append(el('p', { class: 'empty' }, 'You proposed this: someone else must approve it; you may still reject it.'));
+    card.append(decisionRow(action, !own));
+  }
   return card;
 }
 

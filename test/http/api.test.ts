@@ -377,4 +377,51 @@ describe('the JSON API', () => {
       }
     });
   });
+
+  describe('the side port around the API', () => {
+    it('serves the inbox at / with a strict Content-Security-Policy, and its script and stylesheet', async () => {
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(page.headers.get('x-frame-options')).toBe('DENY');
+      const html = await page.text();
+      expect(html).toContain('src="/inbox.js"');
+      expect(html).not.toMatch(/<script>(?!<)/);
+      for (const [path, type] of [['/inbox.js', /^text\/javascript/], ['/inbox.css', /^text\/css/]] as const) {
+        const asset = await fetch(`${base}${path}`);
+        expect(asset.status, path).toBe(200);
+        expect(asset.headers.get('content-type')).toMatch(type);
+      }
+      const api = await call('GET', '/api/v1/whoami', as('viewer'));
+      expect(api.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(api.headers.get('cache-control')).toBe('no-store');
+    });
+
+    it('counts API requests by RPC and status in /metrics, beside the probes that answer as before', async () => {
+      await call('GET', '/api/v1/actions', null);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/actiongate_http_api_requests_total\{rpc="ListActions",code="401"\} [1-9]/);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const post = await fetch(`${base}/metrics`, { method: 'POST' });
+      expect(post.status).toBe(405);
+    });
+  });
+});
+
+describe('the JSON API without an auth file', () => {
+  it('treats a loopback caller as anonymous with every role, and says the server is open', async () => {
+    const t = await startTestServer({ httpListen: '127.0.0.1:0' });
+    try {
+      const base = `http://127.0.0.1:${t.server.httpPort}`;
+      const whoami = (await (await fetch(`${base}/api/v1/whoami`)).json()) as { name: string; open: boolean; mayCall: string[] };
+      expect(whoami).toMatchObject({ name: 'anonymous', open: true });
+      expect(whoami.mayCall).toContain('Halt');
+      const { action } = await t.actions.propose({ actionType: 'rerun_healthcheck', node: uniqueNode('open'), service: 'api' });
+      const approve = await fetch(`${base}/api/v1/actions/${action!.actionId}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(approve.status).toBe(200);
+    } finally {
+      await t.stop();
+    }
+  });
 });

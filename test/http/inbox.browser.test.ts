@@ -122,6 +122,8 @@ describe('the inbox in a real browser', () => {
     // DANGEROUS needs more than one person: the card stays, counting the approval given.
     const needed = recorded.action!.approvalsRequired;
     await expect.poll(() => pending.textContent(), { timeout: 15_000 }).toContain(`1 of ${needed}`);
+    expect(await pending.textContent()).toContain('You approved this');
+    expect(await pending.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await page.close();
   });
 
