@@ -100,3 +100,25 @@ describe('GET /api/v1/events', () => {
     expect(((await bad.json()) as { details: { field: string } }).details.field).toBe('Last-Event-ID');
   });
 });
+
+describe('GET /api/v1/events at shutdown', () => {
+  it('ends an open stream when the server shuts down, so the shutdown does not wait on it', async () => {
+    const t = await startTestServer({ httpListen: '127.0.0.1:0' });
+    let stopped = false;
+    try {
+      const response = await fetch(`http://127.0.0.1:${t.server.httpPort}/api/v1/events`);
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      const shutdown = t.stop().then(() => (stopped = true));
+      // The stream ends (or breaks) rather than hanging; then the shutdown completes.
+      for (;;) {
+        const { done } = await reader.read().catch(() => ({ done: true }));
+        if (done) break;
+      }
+      await shutdown;
+    } finally {
+      if (!stopped) await t.stop();
+    }
+  });
+});
