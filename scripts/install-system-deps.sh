@@ -2,11 +2,12 @@
 # Installs the Debian packages the test suite needs and npm cannot provide:
 #   python3-grpcio python3-grpc-tools grpc-proto  the non-Node client of test/e2e/reflection-python.test.ts
 #   postgresql                                    the PostgreSQL store's tests (started by scripts/start-test-postgres.sh)
+#   chromium                                      the real browser of test/http/inbox.browser.test.ts
 # Installs only what is missing; safe to run again. Needs root (or sudo) and Debian's apt.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-PACKAGES=(python3-grpcio python3-grpc-tools grpc-proto)
+PACKAGES=(python3-grpcio python3-grpc-tools grpc-proto chromium)
 
 if [ "$(id -u)" -eq 0 ]; then
   as_root=()
@@ -46,5 +47,9 @@ test -f /usr/share/grpc-proto/grpc/reflection/v1/reflection.proto || {
 }
 command -v pg_lsclusters >/dev/null 2>&1 || {
   echo "install-system-deps: pg_lsclusters is still missing after installing postgresql" >&2
+  exit 1
+}
+test -x /usr/bin/chromium || {
+  echo "install-system-deps: /usr/bin/chromium is missing after installing chromium" >&2
   exit 1
 }

@@ -1,216 +1,32 @@
-import { randomUUID } from 'node:crypto';
-import type { ActionWithHistory, JsonObject } from '../domain/action.js';
-import type { ActionCatalog } from '../domain/catalog.js';
-import { NotFoundError } from '../domain/errors.js';
-import * as lifecycle from '../domain/lifecycle.js';
-import { validateProposal } from '../domain/proposal.js';
-import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
-import { requireExecutorId, requireLeaseHolder, type Rpc } from '../domain/roles.js';
-import type { ActionServiceServer, ExecuteResponse } from '../gen/actiongate/v1/action_service.js';
+import type { Rpc } from '../domain/roles.js';
+import type { ActionServiceServer } from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
-import type { CallContext } from './callContext.js';
-import { decodePageToken, encodePageToken } from './pageToken.js';
-import { parseSequences } from './sequences.js';
-import { actionToProto, controlToProto, riskFromProto, statusesFromProto } from './protoMapping.js';
-import type { ServerConfig } from './ServerConfig.js';
+import type { ActionOperations } from './ActionOperations.js';
+import type { Operation } from './Operation.js';
 import { unaryHandler, type HandlerEnv } from './unaryHandler.js';
-import { waitForClaim } from './waitForClaim.js';
-import type { PolicyState } from './policy/PolicyState.js';
-import { policyJudge } from './policyJudge.js';
-import { policyToProto } from './policy/policyToProto.js';
 import { watchActionsHandler } from './watchActions.js';
 
 export interface ActionServiceDeps extends HandlerEnv {
   readonly store: ActionStore;
-  readonly catalog: ActionCatalog;
-  readonly config: ServerConfig;
-  readonly policy: PolicyState;
+  readonly operations: ActionOperations;
 }
 
-const DEFAULT_PAGE_SIZE = 50;
-const MAX_PAGE_SIZE = 500;
-function requireTextList(field: string, values: readonly string[]): string[] {
-  return requireListWithin(field, values).map((value, index) => requireText(`${field}[${index}]`, value));
-}
-
-/** The step that claims an action, with a fresh lease id for each attempt. */
-function claimStep(actor: string, executorId: string, ttlSeconds: number): lifecycle.ActionChangeStep {
-  return (current, now, halt) => lifecycle.claim(current, { actor, executorId, leaseId: randomUUID(), ttlMs: ttlSeconds * 1000 }, now, halt);
-}
-
+/** ActionService over gRPC: each unary RPC is its operation behind the gRPC adapter. */
 export function createActionServiceHandlers(deps: ActionServiceDeps): ActionServiceServer {
-  const { store, catalog, config, log, policy: policyState } = deps;
-  const unary = <Req, Res>(method: Rpc, handle: (request: Req, context: CallContext) => Promise<Res>) =>
-    unaryHandler(method, deps, handle);
-
-  const logTransition = (action: ActionWithHistory, principal: string): void => {
-    const event = action.history[action.history.length - 1];
-    if (event !== undefined) {
-      log.info({ actionId: action.id, from: event.from, to: event.to, actor: principal, sequence: event.sequence }, 'transition');
-    }
-  };
-
-  const decide = async (actionId: string, principal: string, step: lifecycle.ActionChangeStep) => {
-    const action = await store.update(requireUuid('action_id', actionId), step);
-    logTransition(action, principal);
-    return action;
-  };
-
-  const executeResponse = (action: ActionWithHistory | null): ExecuteResponse => {
-    if (action === null || action.lease === null) return { leaseId: '', attempt: 0 };
-    return {
-      action: actionToProto(action),
-      leaseId: action.lease.leaseId,
-      leaseExpiresAt: new Date(action.lease.expiresAt),
-      attempt: action.attempt,
-    };
-  };
-
+  const ops = deps.operations;
+  const unary = <Req, Res>(method: Rpc, operation: Operation<Req, Res>) => unaryHandler(method, deps, operation);
   return {
-    propose: unary('Propose', async (req, ctx) => {
-      const policy = policyState.current;
-      const now = Date.now();
-      const proposal = validateProposal(
-        {
-          actionType: req.actionType,
-          node: req.node,
-          service: req.service,
-          payload: (req.payload ?? {}) as JsonObject,
-          confidence: req.confidence,
-          riskLevel: riskFromProto('risk_level', req.riskLevel),
-          correlationId: req.correlationId,
-          rollbackReference: req.rollbackReference,
-          idempotencyKey: req.idempotencyKey,
-          ttlSeconds: req.ttlSeconds,
-        },
-        ctx.actor,
-        now,
-        catalog,
-        { ...config, defaultPendingTtlSeconds: policy.pendingTtlSeconds, approvalsRequired: policy.approvalsRequired },
-      );
-      const { action, replayed } = await store.create(proposal, policyJudge(policy, catalog, now));
-      if (!replayed) logTransition(action, ctx.actor);
-      return { action: actionToProto(action), replayed };
-    }),
-
-    approve: unary('Approve', async (req, ctx) => {
-      const reason = limitText('reason', req.reason.trim(), 1024);
-      // Without an auth file every caller is `anonymous`: people cannot be told apart, so the proposer and four-eyes checks cannot apply.
-      const approver = { actor: ctx.actor, identified: !deps.auth.open };
-      const approvalTtlMs = policyState.current.approvalTtlSeconds * 1000;
-      const action = await decide(req.actionId, ctx.actor, (current, now, halt) => lifecycle.approve(current, approver, reason, halt, now, approvalTtlMs));
-      return { action: actionToProto(action) };
-    }),
-
-    reject: unary('Reject', async (req, ctx) => {
-      const reason = requireText('reason', req.reason, 1024);
-      const action = await decide(req.actionId, ctx.actor, (current, now) => lifecycle.reject(current, ctx.actor, reason, now));
-      return { action: actionToProto(action) };
-    }),
-
-    execute: unary('Execute', async (req, ctx) => {
-      const executorId = requireIntactIdentifier('executor_id', requireText('executor_id', req.executorId));
-      requireExecutorId(ctx.principal, executorId);
-      const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds) || config.defaultLeaseTtlSeconds;
-      const waitSeconds = requireIntInRange('wait_seconds', req.waitSeconds, 0, config.maxWaitSeconds);
-      const filter = { actionTypes: requireTextList('action_types', req.actionTypes), nodes: requireTextList('nodes', req.nodes) };
-      const claim = claimStep(ctx.actor, executorId, ttlSeconds);
-      if (req.actionId !== '') {
-        const action = await decide(req.actionId, ctx.actor, claim);
-        return executeResponse(action);
-      }
-      // Refuse at once while halted, rather than long-polling on something that cannot succeed.
-      lifecycle.requireNotHalted(await store.haltState(), 'claiming an action');
-      const action = await waitForClaim(store, () => store.claimNext(filter, claim), waitSeconds * 1000, ctx.signal);
-      if (action !== null) logTransition(action, ctx.actor);
-      return executeResponse(action);
-    }),
-
-    heartbeat: unary('Heartbeat', async (req, ctx) => {
-      const leaseId = requireUuid('lease_id', req.leaseId);
-      const ttlSeconds = requireIntInRange('lease_ttl_seconds', req.leaseTtlSeconds, 0, config.maxLeaseTtlSeconds);
-      const ttlMs = ttlSeconds === 0 ? null : ttlSeconds * 1000;
-      const acks = parseSequences('ack_sequences', req.ackSequences);
-      if (acks.length > 0) {
-        // Acknowledged first: a bad sequence refuses the whole call before the lease moves.
-        const held = await store.getAction(requireUuid('action_id', req.actionId));
-        if (held !== null) requireLeaseHolder(ctx.principal, held, leaseId);
-        if (held?.lease?.leaseId === leaseId) await store.acknowledge(held.lease.executorId, acks);
-      }
-      // The reply leaves the history out: a long action heartbeats many times, and its history does not change.
-      const { history: _history, ...action } = await decide(req.actionId, ctx.actor, (current, now) => {
-        requireLeaseHolder(ctx.principal, current, leaseId);
-        return lifecycle.heartbeat(current, leaseId, ttlMs, now);
-      });
-      const lease = action.lease!;
-      const halt = await store.haltState();
-      return {
-        leaseExpiresAt: new Date(lease.expiresAt),
-        controlState: controlToProto(action.control),
-        action: actionToProto(action),
-        halted: halt.halted,
-        haltTerminatesRunning: halt.terminateRunning,
-        controlSequence: String(action.controlSequence),
-      };
-    }),
-
-    complete: unary('Complete', async (req, ctx) => {
-      const leaseId = requireUuid('lease_id', req.leaseId);
-      const result = (req.result ?? {}) as JsonObject;
-      requireJsonWithin('result', result, config.maxPayloadBytes);
-      const action = await decide(req.actionId, ctx.actor, (current, now) => {
-        requireLeaseHolder(ctx.principal, current, leaseId);
-        return lifecycle.complete(current, leaseId, result, now, ctx.actor);
-      });
-      return { action: actionToProto(action) };
-    }),
-
-    fail: unary('Fail', async (req, ctx) => {
-      const leaseId = requireUuid('lease_id', req.leaseId);
-      const error = requireText('error', req.error, 4096);
-      const action = await decide(req.actionId, ctx.actor, (current, now) => {
-        requireLeaseHolder(ctx.principal, current, leaseId);
-        return lifecycle.fail(current, leaseId, error, req.retryable, now, ctx.actor);
-      });
-      return { action: actionToProto(action), willRetry: action.status === 'APPROVED' };
-    }),
-
-    getAction: unary('GetAction', async (req) => {
-      const actionId = requireUuid('action_id', req.actionId);
-      const action = await store.getAction(actionId);
-      if (action === null) throw new NotFoundError('action', actionId);
-      return { action: actionToProto(action) };
-    }),
-
-    listActions: unary('ListActions', async (req) => {
-      const pageSize = requireIntInRange('page_size', req.pageSize, 0, MAX_PAGE_SIZE) || DEFAULT_PAGE_SIZE;
-      const filter = {
-        statuses: statusesFromProto('statuses', req.statuses),
-        node: limitText('node', req.node),
-        service: limitText('service', req.service),
-        actionType: limitText('action_type', req.actionType),
-      };
-      const beforeId = req.pageToken === '' ? null : decodePageToken(req.pageToken);
-      // One extra row tells whether another page follows without a second query.
-      const rows = await store.listActions(filter, pageSize + 1, beforeId);
-      const page = rows.slice(0, pageSize);
-      const nextPageToken = rows.length > pageSize ? encodePageToken(page[page.length - 1]!.id) : '';
-      return { actions: page.map(actionToProto), nextPageToken };
-    }),
-
+    propose: unary('Propose', ops.propose),
+    approve: unary('Approve', ops.approve),
+    reject: unary('Reject', ops.reject),
+    execute: unary('Execute', ops.execute),
+    heartbeat: unary('Heartbeat', ops.heartbeat),
+    complete: unary('Complete', ops.complete),
+    fail: unary('Fail', ops.fail),
+    getAction: unary('GetAction', ops.getAction),
+    listActions: unary('ListActions', ops.listActions),
     watchActions: watchActionsHandler(deps),
-
-    verifyHistory: unary('VerifyHistory', async () => {
-      const check = await store.verifyHistory();
-      return {
-        ok: check.ok,
-        eventsChecked: String(check.eventsChecked),
-        firstBadSequence: String(check.firstBadSequence),
-        firstBadActionId: check.firstBadActionId,
-        problem: check.problem,
-      };
-    }),
-
-    getPolicy: unary('GetPolicy', async () => policyToProto(policyState.current, policyState.loadedAt)),
+    verifyHistory: unary('VerifyHistory', ops.verifyHistory),
+    getPolicy: unary('GetPolicy', ops.getPolicy),
   };
 }

@@ -3,8 +3,10 @@ import type { ActionTypeEntry } from '../domain/catalog.js';
 export interface ServerConfig {
   /** host:port; loopback unless an operator says otherwise. */
   readonly listen: string;
-  /** host:port of the HTTP side port (/healthz, /readyz, /metrics); null leaves it off. */
+  /** host:port of the HTTP side port (/healthz, /readyz, /metrics, the JSON API and the inbox); null leaves it off. */
   readonly httpListen: string | null;
+  /** How often an idle event stream (GET /api/v1/events) gets a comment, so proxies and clients see it alive. */
+  readonly sseHeartbeatMs: number;
   readonly dataDir: string;
   /** Action types added to the built-in catalog. */
   readonly actionTypes: readonly ActionTypeEntry[];
@@ -53,6 +55,7 @@ export interface ServerTlsConfig {
 export const DEFAULT_CONFIG: ServerConfig = {
   listen: '127.0.0.1:50051',
   httpListen: null,
+  sseHeartbeatMs: 15_000,
   dataDir: './data',
   actionTypes: [],
   maxPayloadBytes: 64 * 1024,

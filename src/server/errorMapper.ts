@@ -20,9 +20,20 @@ export class ServerError extends Error {
   constructor(
     readonly code: status,
     readonly details: string,
+    options?: ErrorOptions,
   ) {
-    super(details);
+    super(details, options);
   }
+}
+
+/** What a client is told about a failed call, whatever the transport. */
+export interface ClientError {
+  readonly code: status;
+  readonly message: string;
+  /** The request field that is wrong, when one is. */
+  readonly field?: string;
+  /** For an illegal move: the action and the status it is in. */
+  readonly action?: { readonly id: string; readonly status: string };
 }
 
 function codeOf(err: DomainError): status {
@@ -35,26 +46,30 @@ function codeOf(err: DomainError): status {
   return status.INTERNAL;
 }
 
-function serviceError(code: status, details: string, field?: string): Partial<ServiceError> {
-  const metadata = new Metadata();
-  if (field !== undefined) metadata.set('actiongate-field', field);
-  return { code, details, message: details, metadata };
-}
-
 /**
- * The one place where errors become gRPC statuses. Domain errors keep their
+ * The one place where errors become what a client sees. Domain errors keep their
  * message; anything unexpected is logged with its cause and reaches the client
  * only as a generic INTERNAL.
  */
-export function toServiceError(err: unknown, log: Logger, method: string): Partial<ServiceError> {
-  if (err instanceof ServerError) return serviceError(err.code, err.details);
-  if (err instanceof UnauthenticatedError) return serviceError(status.UNAUTHENTICATED, err.message);
-  if (err instanceof StoreFullError) return serviceError(status.RESOURCE_EXHAUSTED, err.message);
-  if (err instanceof StoreUnavailableError) return serviceError(status.UNAVAILABLE, err.message);
+export function toClientError(err: unknown, log: Logger, method: string): ClientError {
+  if (err instanceof ServerError) return { code: err.code, message: err.details };
+  if (err instanceof UnauthenticatedError) return { code: status.UNAUTHENTICATED, message: err.message };
+  if (err instanceof StoreFullError) return { code: status.RESOURCE_EXHAUSTED, message: err.message };
+  if (err instanceof StoreUnavailableError) return { code: status.UNAVAILABLE, message: err.message };
   if (err instanceof DomainError) {
     const code = codeOf(err);
-    if (code !== status.INTERNAL) return serviceError(code, err.message, err instanceof ValidationError ? err.field : undefined);
+    if (err instanceof ValidationError) return { code, message: err.message, field: err.field };
+    if (err instanceof IllegalTransitionError) return { code, message: err.message, action: { id: err.actionId, status: err.current } };
+    if (code !== status.INTERNAL) return { code, message: err.message };
   }
   log.error({ err, method }, 'unexpected error while handling a call');
-  return serviceError(status.INTERNAL, 'internal error; the server has logged the cause');
+  return { code: status.INTERNAL, message: 'internal error; the server has logged the cause' };
+}
+
+/** The gRPC status of a failed call; a wrong field is named in the `actiongate-field` trailer too. */
+export function toServiceError(err: unknown, log: Logger, method: string): Partial<ServiceError> {
+  const { code, message, field } = toClientError(err, log, method);
+  const metadata = new Metadata();
+  if (field !== undefined) metadata.set('actiongate-field', field);
+  return { code, details: message, message, metadata };
 }

@@ -1,7 +1,14 @@
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { parseAddress } from '../shared/parseAddress.js';
+import type { ApiEnv } from './http/ApiEnv.js';
+import { registerApi } from './http/apiRoutes.js';
+import { exactRoute } from './http/exactRoute.js';
+import { edgeRefusal } from './http/httpError.js';
+import { sendRefusal } from './http/httpRoute.js';
+import { inboxAssets } from './http/inboxAssets.js';
+import { SECURITY_HEADERS } from './http/securityHeaders.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
 export interface SidePortProbes {
@@ -16,48 +23,92 @@ export interface RunningSidePort {
   close(): Promise<void>;
 }
 
-/** Plain HTTP for probes and scrapes: GET /healthz, /readyz and /metrics; nothing else. */
-export async function startSidePort(listen: string, metrics: ServerMetrics, probes: SidePortProbes, log: Logger): Promise<RunningSidePort> {
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const reply = (code: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-      res.writeHead(code, { 'content-type': type });
-      res.end(body);
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
-    const answer = async (): Promise<void> => {
-      switch (path) {
-        case '/healthz':
-          return (await probes.live()) ? reply(200, 'ok\n') : reply(503, 'store unreachable\n');
-        case '/readyz': {
-          const notReady = probes.ready();
-          return notReady === null ? reply(200, 'ready\n') : reply(503, `not ready: ${notReady}\n`);
-        }
-        case '/metrics':
-          return reply(200, await metrics.registry.metrics(), metrics.registry.contentType);
-        default:
-          return reply(404, 'not found: try /healthz, /readyz or /metrics\n');
-      }
-    };
-    answer().catch((err: unknown) => {
-      log.error({ err, path }, 'side port request failed');
-      if (!res.headersSent) reply(500, 'internal error\n');
-    });
+/** Room for the JSON around a payload of the largest size the server takes. */
+const BODY_SLACK_BYTES = 16 * 1024;
+
+const isApi = (url: string): boolean => url.startsWith('/api/');
+
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * HTTP beside gRPC, on fastify: probes and scrapes (GET /healthz, /readyz,
+ * /metrics), the JSON API under /api/v1 and the inbox's files at /. Fastify
+ * rather than hand routing: path parameters, body limits and JSON parsing are
+ * its well-tested job, and it stays out of the way of a raw response for SSE.
+ */
+export async function startSidePort(listen: string, metrics: ServerMetrics, probes: SidePortProbes, log: Logger, api: ApiEnv): Promise<RunningSidePort> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: api.config.maxPayloadBytes + BODY_SLACK_BYTES,
+    // Open event streams end on the shutdown signal; what is still connected at close is cut.
+    forceCloseConnections: true,
   });
+  // JSON only: a text/plain body is the shape of a cross-site form post.
+  app.removeContentTypeParser('text/plain');
+
+  const text = (reply: FastifyReply, code: number, body: string): FastifyReply =>
+    reply.code(code).type('text/plain; charset=utf-8').send(body);
+  const refuseMethod = (reply: FastifyReply, allow: string): FastifyReply => {
+    reply.header('allow', allow);
+    if (isApi(reply.request.url)) return sendRefusal(reply, edgeRefusal(405, 'method_not_allowed', `use ${allow}`));
+    return text(reply, 405, 'method not allowed\n');
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
+    // A bearer token is no cookie, but in open mode nothing is needed at all: a page elsewhere must not make a browser post here.
+    if (request.method !== 'GET' && request.method !== 'HEAD' && isApi(request.url) && !sameOrigin(request)) {
+      return sendRefusal(reply, edgeRefusal(403, 'permission_denied', 'cross-origin requests are refused'));
+    }
+    return undefined;
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.headers(SECURITY_HEADERS);
+    if (isApi(request.url)) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  exactRoute(app, 'GET', '/healthz', async (_request, reply) => ((await probes.live()) ? text(reply, 200, 'ok\n') : text(reply, 503, 'store unreachable\n')), refuseMethod);
+  exactRoute(app, 'GET', '/readyz', (_request, reply) => {
+    const notReady = probes.ready();
+    return notReady === null ? text(reply, 200, 'ready\n') : text(reply, 503, `not ready: ${notReady}\n`);
+  }, refuseMethod);
+  exactRoute(app, 'GET', '/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()), refuseMethod);
+
+  registerApi(app, api, refuseMethod);
+
+  const assets = inboxAssets();
+  if (assets.size === 0) log.warn('the inbox\'s files (web/) were not found: / answers 404');
+  for (const [url, asset] of assets) {
+    exactRoute(app, 'GET', url, (_request, reply) => reply.header('cache-control', 'no-cache').type(asset.contentType).send(asset.body), refuseMethod);
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    if (isApi(request.url)) return sendRefusal(reply, edgeRefusal(404, 'not_found', `no endpoint ${request.method} ${request.url.split('?')[0]}; see the README's JSON API section`));
+    return text(reply, 404, 'not found: try /, /api/v1, /healthz, /readyz or /metrics\n');
+  });
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const code = err.statusCode ?? 500;
+    if (code >= 500) log.error({ err, url: request.url }, 'side port request failed');
+    if (!isApi(request.url)) return text(reply, code >= 500 ? 500 : code, code >= 500 ? 'internal error\n' : `${err.message}\n`);
+    if (code === 413) return sendRefusal(reply, edgeRefusal(413, 'payload_too_large', `the body is larger than ${app.initialConfig.bodyLimit} bytes`, { field: 'body' }));
+    if (code === 415) return sendRefusal(reply, edgeRefusal(415, 'unsupported_media_type', 'send the body as Content-Type: application/json', { field: 'body' }));
+    if (code >= 400 && code < 500) return sendRefusal(reply, edgeRefusal(400, 'invalid_argument', `body: ${err.message}`, { field: 'body' }));
+    return sendRefusal(reply, edgeRefusal(500, 'internal', 'internal error; the server has logged the cause'));
+  });
+
   const { host, port } = parseAddress('--http-listen', listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
+  await app.listen({ host, port });
   return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    port: (app.server.address() as AddressInfo).port,
+    close: () => app.close(),
   };
 }

@@ -6,7 +6,9 @@ import { ActionCatalog } from '../domain/catalog.js';
 import { ControlHub } from '../control/ControlHub.js';
 import { ACTION_SERVICE_DEFINITION } from './depthLimitedDecoding.js';
 import type { ActionStore } from '../store/ActionStore.js';
+import { createActionOperations } from './ActionOperations.js';
 import { createActionServiceHandlers } from './ActionServiceHandlers.js';
+import { createControlOperations } from './ControlOperations.js';
 import { createControlServiceHandlers } from './ControlServiceHandlers.js';
 import { CONTROL_SERVICE_DEFINITION } from './controlServiceDefinition.js';
 import { AuthState } from './auth/AuthState.js';
@@ -116,8 +118,13 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   const stopCounting = countCommits(store, metrics);
   const streamEnv = { log, shutdown: shutdownController.signal, metrics, auth };
   const env = { ...streamEnv, streams: new OpenStreams(streamEnv) };
-  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, catalog, config, policy }));
-  server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub }));
+  // One set of operations behind both transports: gRPC and the JSON API answer alike.
+  const operations = {
+    actions: createActionOperations({ ...env, store, catalog, config, policy }),
+    control: createControlOperations({ ...env, store, hub }),
+  };
+  server.addService(ACTION_SERVICE_DEFINITION, createActionServiceHandlers({ ...env, store, operations: operations.actions }));
+  server.addService(CONTROL_SERVICE_DEFINITION, createControlServiceHandlers({ ...env, store, hub, operations: operations.control }));
 
   const health = new HealthImplementation({ '': 'SERVING', ...Object.fromEntries(SERVICES.map((s) => [s, 'SERVING' as const])) });
   health.addToServer(server);
@@ -140,7 +147,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
       ready: () => (shutdownController.signal.aborted ? 'shutting down' : store.health().diskFull ? 'disk full: only kill-switch writes are taken' : null),
     };
     try {
-      sidePort = await startSidePort(config.httpListen, metrics, probes, log);
+      sidePort = await startSidePort(config.httpListen, metrics, probes, log, { ...env, config, store, operations });
     } catch (err) {
       server.forceShutdown();
       await store.close();

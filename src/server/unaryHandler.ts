@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import { requireRole, type Rpc } from '../domain/roles.js';
 import type { AuthState } from './auth/AuthState.js';
 import { authenticateCall } from './authenticateCall.js';
-import { callContext, type CallContext } from './callContext.js';
+import { callContext } from './callContext.js';
 import { refusalOf } from './depthLimitedDecoding.js';
 import { toServiceError } from './errorMapper.js';
+import type { Operation } from './Operation.js';
 import type { OpenStreams } from './OpenStreams.js';
 import type { ServerMetrics } from './ServerMetrics.js';
 
@@ -21,14 +22,14 @@ export interface HandlerEnv {
 }
 
 /**
- * Adapts a promise-returning handler to grpc-js: the caller is authenticated and
- * its role checked before the handler runs, and every failure goes through the
- * one error mapper.
+ * Adapts an operation to grpc-js: the caller is authenticated and its role
+ * checked before the operation runs, and every failure goes through the one
+ * error mapper.
  */
 export function unaryHandler<Req, Res>(
   method: Rpc,
   env: HandlerEnv,
-  handle: (request: Req, context: CallContext) => Promise<Res>,
+  handle: Operation<Req, Res>,
 ): handleUnaryCall<Req, Res> {
   const { log, shutdown, metrics } = env;
   // prom-client hashes a label set on every labelled call; a child per series is made once.
