@@ -2,6 +2,9 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../src/domain/action.js';
 import type { ControlSignal } from '../../src/domain/controlSignal.js';
+import { IllegalTransitionError } from '../../src/domain/errors.js';
+import * as lifecycle from '../../src/domain/lifecycle.js';
+import type { Decide } from '../../src/store/ActionStore.js';
 import { migrate } from '../../src/store/postgres/migrate.js';
 import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
 import { StartupError } from '../../src/shared/StartupError.js';
@@ -78,6 +81,17 @@ describe('PostgreSQL store shared by replicas', () => {
     const { signal: resume } = await a.control(action.id, 'resume', 'operator', 'while away');
     await waitFor(async () => signalsOnB, (s) => s.length === 2, { what: 'B to catch up after reconnecting' });
     expect(signalsOnB).toEqual([pause, resume]);
+  });
+
+  it('applies an expiry once whichever replica sees it first', async () => {
+    const a = await open();
+    const b = await open();
+    const { action } = await a.create(newAction({ expiresAt: Date.now() - 1 }));
+    const expire: Decide = (current, now) => lifecycle.expire(current, now);
+    const outcomes = await Promise.allSettled([a.update(action.id, expire), b.update(action.id, expire), a.update(action.id, expire), b.update(action.id, expire)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(IllegalTransitionError);
+    expect((await b.getAction(action.id))!.history.map((e) => e.to)).toEqual(['PENDING', 'EXPIRED']);
   });
 
   it('numbers history and signals in commit order across replicas, and the chain holds', async () => {
