@@ -124,7 +124,8 @@ describe('actiongate executor: no orphaned commands', () => {
     mkdirSync(stateDir, { mode: 0o777 });
     chmodSync(stateDir, 0o777);
     const executor = await startExecutor(world.t.address, 'orphan-4', ['--state-dir', stateDir], { waitReady: false });
-    expect(await executor.exited).toEqual({ code: 1, signal: null });
+    // A flag naming an unsafe directory is a usage mistake: exit 2, as for every command.
+    expect(await executor.exited).toEqual({ code: 2, signal: null });
     expect(executor.output()).toContain(`--state-dir ${stateDir} is writable by other users`);
   });
 
