@@ -52,10 +52,26 @@ export function mayCall(principal: Principal, rpc: Rpc): boolean {
   return needed === null || principal.roles.has('admin') || principal.roles.has(needed);
 }
 
-/** Refuses an RPC outside the principal's roles, naming the role it needs. */
+/** RPCs an agent may also call on an action it proposed itself: withdrawing its own proposal. */
+const ON_OWN_PROPOSAL: ReadonlySet<Rpc> = new Set<Rpc>(['Reject']);
+
+const needsRole = (principal: Principal, rpc: Rpc): string => `${principal.name} may not call ${rpc}: it needs the ${REQUIRED_ROLE[rpc]} role (or admin)`;
+
+/**
+ * Refuses an RPC outside the principal's roles, naming the role it needs. An agent
+ * passes for the RPCs it may call on its own proposals; the operation then checks
+ * the action with `requireMayRejectAction`.
+ */
 export function requireRole(principal: Principal, rpc: Rpc): void {
   if (mayCall(principal, rpc)) return;
-  throw new PermissionDeniedError(`${principal.name} may not call ${rpc}: it needs the ${REQUIRED_ROLE[rpc]} role (or admin)`);
+  if (ON_OWN_PROPOSAL.has(rpc) && principal.roles.has('agent')) return;
+  throw new PermissionDeniedError(needsRole(principal, rpc));
+}
+
+/** Rejecting needs the approver role, except for the proposer withdrawing its own action. */
+export function requireMayRejectAction(principal: Principal, action: Action): void {
+  if (mayCall(principal, 'Reject') || action.proposedBy === principal.name) return;
+  throw new PermissionDeniedError(`${needsRole(principal, 'Reject')}, unless it proposed action ${action.id} itself`);
 }
 
 /** An executor acts only as one of its own executor ids; admin (and open mode) may act as any. */

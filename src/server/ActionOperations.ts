@@ -6,7 +6,7 @@ import { NotFoundError } from '../domain/errors.js';
 import * as lifecycle from '../domain/lifecycle.js';
 import { validateProposal } from '../domain/proposal.js';
 import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
-import { requireExecutorId, requireLeaseHolder } from '../domain/roles.js';
+import { requireExecutorId, requireLeaseHolder, requireMayRejectAction } from '../domain/roles.js';
 import type * as pb from '../gen/actiongate/v1/action_service.js';
 import type { ActionStore } from '../store/ActionStore.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
@@ -120,7 +120,10 @@ export function createActionOperations(deps: ActionOperationsDeps): ActionOperat
 
     reject: async (req, ctx) => {
       const reason = requireText('reason', req.reason, 1024);
-      const action = await decide(req.actionId, ctx.actor, (current, now) => lifecycle.reject(current, ctx.actor, reason, now));
+      const action = await decide(req.actionId, ctx.actor, (current, now) => {
+        requireMayRejectAction(ctx.principal, current);
+        return lifecycle.reject(current, ctx.actor, reason, now);
+      });
       return { action: actionToProto(action) };
     },
 

@@ -75,7 +75,11 @@ describe('who may call what', () => {
   const CASES: Record<Rpc, Case> = {
     Propose: { prepare: none, call: (c) => propose(c) },
     Approve: { prepare: pending, call: (c, x) => c.actions.approve({ actionId: x.actionId }) },
-    Reject: { prepare: pending, call: (c, x) => c.actions.reject({ actionId: x.actionId, reason: 'no' }) },
+    // Proposed by admin: the agent may reject (withdraw) only its own proposals, which test/governance/approvals.test.ts covers.
+    Reject: {
+      prepare: async () => ({ actionId: (await propose(admin)).actionId, leaseId: '', sequence: '0' }),
+      call: (c, x) => c.actions.reject({ actionId: x.actionId, reason: 'no' }),
+    },
     Execute: { prepare: approved, call: (c, x) => c.actions.execute({ executorId: EXECUTOR_ID, actionId: x.actionId }) },
     Heartbeat: { prepare: running, call: (c, x) => c.actions.heartbeat({ actionId: x.actionId, leaseId: x.leaseId }) },
     Complete: { prepare: running, call: (c, x) => c.actions.complete({ actionId: x.actionId, leaseId: x.leaseId }) },

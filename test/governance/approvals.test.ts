@@ -39,6 +39,19 @@ describe('approvals with an auth file', () => {
     expect(decisionsOf(withdrawn!)).toEqual([[D.DECISION_KIND_REJECT, 'carol']]);
   });
 
+  it('an agent without the approver role may withdraw its own proposal, and no one else\'s', async () => {
+    const bot = g.as('bot').actions;
+    const others = await proposeAction(g.as('carol').actions);
+    await expectGrpcError(bot.reject({ actionId: others.actionId, reason: 'not mine' }), status.PERMISSION_DENIED, 'needs the approver role', 'unless it proposed');
+    expect((await getAction(bot, others.actionId)).status).toBe(S.ACTION_STATUS_PENDING);
+
+    const own = await proposeAction(bot);
+    const { action: withdrawn } = await bot.reject({ actionId: own.actionId, reason: 'withdrawn by its proposer' });
+    expect(withdrawn!.status).toBe(S.ACTION_STATUS_REJECTED);
+    expect(decisionsOf(withdrawn!)).toEqual([[D.DECISION_KIND_REJECT, 'deploy-bot']]);
+    await expectGrpcError(bot.approve({ actionId: others.actionId, reason: 'no' }), status.PERMISSION_DENIED, 'needs the approver role');
+  });
+
   it('a SAFE action needs one approval from someone else', async () => {
     const proposed = await proposeAction(g.as('bot').actions);
     expect(proposed.approvalsRequired).toBe(1);

@@ -320,7 +320,8 @@ describe('the JSON API', () => {
     const halted = async () => (await call('GET', '/api/v1/control-state', as('viewer'))).body.halt.halted ?? false;
     const cases: Record<string, Case> = {
       approve: { allowed: ['approver'], prepare: async () => (await propose()).actionId, path: (id) => `/api/v1/actions/${id}/approve`, body: { reason: 'ok' }, observe: actionStatus },
-      reject: { allowed: ['approver'], prepare: async () => (await propose()).actionId, path: (id) => `/api/v1/actions/${id}/reject`, body: { reason: 'no' }, observe: actionStatus },
+      // Proposed by admin: an agent may reject (withdraw) only its own proposals.
+      reject: { allowed: ['approver'], prepare: async () => (await admin.actions.propose({ actionType: 'rerun_healthcheck', node: uniqueNode('api'), service: 'api' })).action!.actionId, path: (id) => `/api/v1/actions/${id}/reject`, body: { reason: 'no' }, observe: actionStatus },
       pause: { allowed: ['operator'], prepare: async () => (await running()).actionId, path: (id) => `/api/v1/actions/${id}/pause`, body: {}, observe: controlOf },
       resume: {
         allowed: ['operator'],
