@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ActionStatus } from '../../src/gen/actiongate/v1/action.js';
 import { processExists, startExecutor } from '../executor/support/childExecutor.js';
 import { approvedAction, FIXTURES, useExecutorWorld } from '../executor/support/executorFixture.js';
@@ -14,10 +14,8 @@ describe('actiongate executor behind a frozen link (default settings)', () => {
 
   beforeEach(async () => {
     proxy = await startFreezableProxy(world.t.address);
-  });
-  // Registered after the world's hooks, so it runs before them: the proxy goes before the server.
-  afterEach(async () => {
-    await proxy.close();
+    // Executors stopping still talk to the server through the proxy.
+    world.afterExecutors(() => proxy.close());
   });
 
   it('kills the running command within 30 s of a terminate sent while the link is frozen', async () => {

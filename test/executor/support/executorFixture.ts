@@ -72,6 +72,8 @@ export interface ExecutorWorld {
   readonly scratch: ScratchDir;
   /** Pids of commands the test saw started: killed after it, so a failed test leaves nothing running. */
   readonly spawnedPids: number[];
+  /** Runs `cleanup` after the test once its executors have stopped, before the server stops. */
+  afterExecutors(cleanup: () => Promise<unknown> | void): void;
 }
 
 /**
@@ -80,9 +82,11 @@ export interface ExecutorWorld {
  * then leftover commands), even when a stop fails. Read its fields inside tests only.
  */
 export function useExecutorWorld(): ExecutorWorld {
-  let current: Omit<ExecutorWorld, 'spawnedPids'> | null = null;
+  type Parts = Pick<ExecutorWorld, 't' | 'control' | 'scratch'>;
+  let current: Parts | null = null;
   const spawnedPids: number[] = [];
-  const get = (): Omit<ExecutorWorld, 'spawnedPids'> => {
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const get = (): Parts => {
     if (current === null) throw new Error('the executor world exists only while a test runs');
     return current;
   };
@@ -97,6 +101,7 @@ export function useExecutorWorld(): ExecutorWorld {
       await stopExecutors();
     } finally {
       killLeftovers(spawnedPids);
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
       world.control.close();
       await world.t.stop();
       world.scratch.cleanup();
@@ -107,5 +112,6 @@ export function useExecutorWorld(): ExecutorWorld {
     get control() { return get().control; },
     get scratch() { return get().scratch; },
     spawnedPids,
+    afterExecutors: (cleanup) => void cleanups.push(cleanup),
   };
 }
