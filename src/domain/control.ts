@@ -2,7 +2,7 @@ import type { Action, ControlState } from './action.js';
 import { isTerminal } from './actionStatus.js';
 import { IllegalTransitionError, PreconditionError } from './errors.js';
 import { terminate, type ActionChange } from './lifecycle.js';
-import { canMove } from './transitions.js';
+import { canMove, TRANSITIONS } from './transitions.js';
 import type { HaltState } from './controlSignal.js';
 
 /** An operator's control request on one action, before the store gives it a sequence. */
@@ -26,7 +26,8 @@ export function decideControl(action: Action, move: ActionControlMove): ControlD
     if (move === 'terminate' && canMove(action.status, 'terminate')) {
       return { control: 'TERMINATED', signal: 'TERMINATE', executorId };
     }
-    throw new IllegalTransitionError(action.id, action.status, move);
+    // A terminate already sent to a live action is sticky: naming the live statuses would not help.
+    throw new IllegalTransitionError(action.id, action.status, move, isTerminal(action.status) ? TRANSITIONS.terminate.from : []);
   }
   switch (move) {
     case 'pause':

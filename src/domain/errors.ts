@@ -27,14 +27,28 @@ export class NotFoundError extends DomainError {
 }
 
 /** A move the transition table does not allow from the action's current status. */
+const PARTICIPLES: Readonly<Record<string, string>> = {
+  approve: 'approved', endorse: 'approved', reject: 'rejected', expire: 'expired', claim: 'claimed', complete: 'completed',
+  fail: 'failed', retry: 'retried', terminate: 'terminated', pause: 'paused', resume: 'resumed', heartbeat: 'kept by a heartbeat',
+};
+
+const orList = (items: readonly string[]): string =>
+  items.length === 1 ? items[0]! : `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+
 export class IllegalTransitionError extends DomainError {
   override name = 'IllegalTransitionError';
+  /** `allowedFrom`: the statuses the move starts from, so the message says what would have worked. */
   constructor(
     readonly actionId: string,
     readonly current: ActionStatus,
     readonly move: string,
+    allowedFrom: readonly ActionStatus[] = [],
   ) {
-    super(`action ${actionId} is ${current}; cannot ${move} it`);
+    super(
+      allowedFrom.length === 0
+        ? `action ${actionId} is ${current}; cannot ${move} it`
+        : `action ${actionId} is ${current}; only ${orList(allowedFrom)} actions can be ${PARTICIPLES[move] ?? `${move}ed`}`,
+    );
   }
 }
 

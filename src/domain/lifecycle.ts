@@ -152,7 +152,7 @@ function requireLease(action: Action, leaseId: string, verb: string, now: number
   if (heldBefore || action.status === 'TERMINATED') {
     throw new LeaseLostError(action.id, `the action is ${action.status} now`);
   }
-  throw new IllegalTransitionError(action.id, action.status, verb);
+  throw new IllegalTransitionError(action.id, action.status, verb, ['RUNNING']);
 }
 
 export function heartbeat(action: Action, leaseId: string, ttlMs: number | null, now: number): ActionChange {

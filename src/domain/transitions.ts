@@ -40,6 +40,6 @@ export function canMove(current: ActionStatus, move: Move): boolean {
 
 /** The status `move` leads to, or IllegalTransitionError naming the current status. */
 export function transition(actionId: string, current: ActionStatus, move: Move): ActionStatus {
-  if (!canMove(current, move)) throw new IllegalTransitionError(actionId, current, move);
+  if (!canMove(current, move)) throw new IllegalTransitionError(actionId, current, move, TRANSITIONS[move].from);
   return TRANSITIONS[move].to;
 }

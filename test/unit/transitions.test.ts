@@ -53,6 +53,13 @@ describe('the transition table', () => {
     expect(err.actionId).toBe(ID);
     expect(err.message).toContain(status);
     expect(err.message).toContain(ID);
+    // It says what would have worked: the statuses the move starts from.
+    expect(err.message).toContain(`only ${Object.keys(EXPECTED[move]).join(', ').replace(/, ([A-Z]+)$/, ' or $1')} actions can be`);
+  });
+
+  it('words the refusal as the CLI and the inbox show it', () => {
+    expect(() => transition(ID, 'COMPLETED', 'approve')).toThrow(`action ${ID} is COMPLETED; only PENDING actions can be approved`);
+    expect(() => transition(ID, 'FAILED', 'terminate')).toThrow(`action ${ID} is FAILED; only PENDING, APPROVED or RUNNING actions can be terminated`);
   });
 
   it('has no move out of a terminal status', () => {
