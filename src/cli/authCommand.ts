@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ROLES, type Role } from '../domain/roles.js';
 import { formatAuthFile, parseAuthFile, type PrincipalEntry } from '../server/auth/authFile.js';
 import { sha256Hex } from '../server/auth/Authenticator.js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { readConfigText } from '../shared/readConfigFile.js';
 
 /** 256 bits of randomness, URL-safe. */
 const TOKEN_BYTES = 32;
 
 function readEntries(file: string): PrincipalEntry[] {
-  return existsSync(file) ? parseAuthFile(readFileSync(file, 'utf8'), file) : [];
+  return existsSync(file) ? parseAuthFile(readConfigText(file, '--auth-file'), file) : [];
 }
 
 /** Replaces the file in one step, readable by its owner only: a reader never sees half a file. */

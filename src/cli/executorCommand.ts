@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { ActionClient } from '../client/ActionClient.js';
 import { connectionOptions } from '../client/connectionOptions.js';
@@ -6,23 +5,17 @@ import { ControlClient } from '../client/ControlClient.js';
 import { ControlSubscriber } from '../client/ControlSubscriber.js';
 import { buildHandlers } from '../executor/buildHandlers.js';
 import { Executor } from '../executor/Executor.js';
-import { ExecutorConfigError } from '../executor/ExecutorConfigError.js';
 import type { HandlerSpec } from '../executor/HandlerSpec.js';
 import { loadExecutorConfig } from '../executor/loadExecutorConfig.js';
 import { parseHandlersFile } from '../executor/parseHandlersFile.js';
 import { resolveActionTypes } from '../executor/resolveActionTypes.js';
 import { CommandStateDir } from '../executor/supervisor/CommandStateDir.js';
 import { killLeftoverCommands } from '../executor/supervisor/killLeftoverCommands.js';
+import { readConfigText } from '../shared/readConfigFile.js';
 
 function readHandlers(file: string | null): Map<string, HandlerSpec> {
   if (file === null) return new Map();
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ExecutorConfigError(`cannot read handlers file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
-  return parseHandlersFile(text, file);
+  return parseHandlersFile(readConfigText(file, 'handlers file'), file);
 }
 
 /**

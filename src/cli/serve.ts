@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { ActionCatalog } from '../domain/catalog.js';
 import { startServer } from '../server/startServer.js';
@@ -9,6 +8,7 @@ import { SqliteActionStore } from '../store/sqlite/SqliteActionStore.js';
 import { loadServeConfig } from './loadConfig.js';
 import { parseCatalog } from './parseCatalog.js';
 import { routeGrpcLogs } from './routeGrpcLogs.js';
+import { readConfigText } from '../shared/readConfigFile.js';
 
 /** EX_IOERR from sysexits.h. */
 const EXIT_DURABILITY_LOST = 74;
@@ -54,7 +54,7 @@ function openPostgres(databaseUrl: string, log: Logger): Promise<PostgresActionS
 /** `actiongate serve`: runs until SIGTERM or SIGINT, then shuts down gracefully. */
 export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
   const { config: base, catalogFile, quickCheck, databaseUrl } = loadServeConfig(argv, env);
-  const actionTypes = catalogFile === null ? [] : parseCatalog(readFileSync(catalogFile, 'utf8'), catalogFile);
+  const actionTypes = catalogFile === null ? [] : parseCatalog(readConfigText(catalogFile, '--catalog'), catalogFile);
   // Fail on a bad catalog before opening anything.
   new ActionCatalog(actionTypes);
   const config = { ...base, actionTypes };

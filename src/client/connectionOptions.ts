@@ -1,16 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { readConfigFile } from '../shared/readConfigFile.js';
 import { clientCredentials } from './clientCredentials.js';
 import { TOKEN_PATTERN, type ConnectionSettings } from './connectionSettings.js';
 import type { ClientOptions } from './GrpcClient.js';
 
 function read(flag: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`cannot read ${flag} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
+  return readConfigFile(file, flag);
 }
 
 /** The token file's first line; its text never reaches an error message. */

@@ -1,15 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { readConfigFile } from '../shared/readConfigFile.js';
 import type { ServerTlsConfig } from './ServerConfig.js';
 
 function readPem(file: string, what: string, flag: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    throw new ConfigError(`cannot read ${what} ${file} (${flag}): ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-  }
+  return readConfigFile(file, what, ` (${flag})`);
 }
 
 /**

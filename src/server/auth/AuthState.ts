@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { ANONYMOUS, type Principal } from '../../domain/roles.js';
 import { parseAuthFile } from './authFile.js';
 import { Authenticator, type Credentials } from './Authenticator.js';
+import { readConfigText } from '../../shared/readConfigFile.js';
 
 /** How often the auth file is looked at for changes; a removed principal is refused within about this long. */
 const WATCH_INTERVAL_MS = 1000;
@@ -21,7 +22,7 @@ export class AuthState {
     readonly file: string | null,
     private readonly log: Logger,
   ) {
-    this.authenticator = file === null ? null : new Authenticator(parseAuthFile(readFileSync(file, 'utf8'), file));
+    this.authenticator = file === null ? null : new Authenticator(parseAuthFile(readConfigText(file, '--auth-file'), file));
   }
 
   /** Reads the file now: a bad file at start is a ConfigError naming the entry. */

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ActionCatalog } from '../../domain/catalog.js';
 import { DEFAULT_POLICY, type Policy } from '../../domain/policy.js';
-import { ConfigError } from '../../shared/ConfigError.js';
 import { parsePolicy } from './parsePolicy.js';
+import { readConfigText } from '../../shared/readConfigFile.js';
 
 /**
  * The policy in force: the built-in default (recommend, no rules) without a
@@ -54,12 +53,6 @@ export class PolicyState {
 
   /** The file's policy; a file that cannot be read is a ConfigError naming it, like one that does not load. */
   private load(file: string): Policy {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new ConfigError(`cannot read --policy ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
-    }
-    return parsePolicy(text, file, this.catalog, this.defaults);
+    return parsePolicy(readConfigText(file, '--policy'), file, this.catalog, this.defaults);
   }
 }
