@@ -166,7 +166,7 @@ function decisionRow(action, canApprove = true) {
 }
 
 function pendingCard(action) {
-  const approvals = (action.decisions ?? []).filter((d) => d.kind === 'DECISION_KIND_APPROVE').length;
+  const approvals = (action.approvedBy ?? []).length;
   const card = el('li', { class: 'card', dataset: { actionId: action.actionId, testid: 'pending-card' } },
     title(action),
     facts([
@@ -179,7 +179,7 @@ function pendingCard(action) {
     ]),
     el('pre', {}, JSON.stringify(action.payload ?? {}, null, 2)));
   // The server refuses a second approval by the same person and approving one's own proposal: say so rather than offer it.
-  const mine = (action.decisions ?? []).some((d) => d.kind === 'DECISION_KIND_APPROVE' && d.actor === me.name);
+  const mine = (action.approvedBy ?? []).includes(me.name);
   if (mine) card.append(el('p', { class: 'empty' }, 'You approved this; it waits for another approver.'));
   else if (may('Approve')) {
     const own = action.proposedBy === me.name && !me.open;
@@ -218,8 +218,8 @@ async function renderLists() {
   ]);
   const sorted = (pending.actions ?? []).sort((a, b) =>
     (RISK_ORDER[b.riskLevel] ?? 0) - (RISK_ORDER[a.riskLevel] ?? 0) || Date.parse(a.createdAt) - Date.parse(b.createdAt));
-  // A list leaves history out, and the approvals given are in the history: each waiting action is read whole.
-  const waiting = await Promise.all(sorted.map(async (a) => (await api('GET', `/api/v1/actions/${encodeURIComponent(a.actionId)}`).catch(() => ({ action: a }))).action));
+  // Approvals given come with each listed action (approvedBy): no need to read each one whole.
+  const waiting = sorted;
   const held = running.actions ?? [];
   // A reload must not wipe a reason someone is typing.
   const typed = new Map();

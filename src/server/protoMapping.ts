@@ -127,6 +127,7 @@ export function actionToProto(action: Action | ActionWithHistory): pb.Action {
     rollbackReference: action.rollbackReference,
     updatedAt: new Date(action.updatedAt),
     decisions: decisionsOf(history),
+    approvedBy: [...action.approvedBy],
     lease: action.status === 'RUNNING' && action.lease !== null ? leaseToProto(action.lease, action.attempt) : undefined,
     attempt: action.attempt,
     maxAttempts: action.maxAttempts,

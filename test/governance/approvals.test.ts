@@ -69,6 +69,9 @@ describe('approvals with an auth file', () => {
     const { action: once } = await g.as('alice').actions.approve({ actionId: id, reason: 'first look' });
     expect(once!.status).toBe(S.ACTION_STATUS_PENDING);
     expect(decisionsOf(once!)).toEqual([[D.DECISION_KIND_APPROVE, 'alice']]);
+    // A list leaves history out but still says who has approved.
+    const listed = (await g.as('bob').actions.listActions({ node: proposed.node, pageSize: 10 })).actions;
+    expect(listed.map((a) => [a.actionId, a.history.length, a.approvedBy])).toEqual([[id, 0, ['alice']]]);
 
     await expectGrpcError(g.as('alice').actions.approve({ actionId: id, reason: 'again' }), status.FAILED_PRECONDITION, 'alice already approved', 'approval 1 of 2', id);
     // The refused second approval changed nothing.
