@@ -28,20 +28,33 @@ export function credentialsOf(call: ServerSurfaceCall): Credentials {
   };
 }
 
+/** How a transport tells that its caller went away before the answer. */
+export interface CallerPresence {
+  gone(): boolean;
+  onGone(listener: () => void): void;
+  offGone(listener: () => void): void;
+}
+
+/** A gRPC call's context: the caller is gone once the call is cancelled. */
 export function callContext(call: ServerSurfaceCall, principal: Principal, shutdown: AbortSignal): DisposableCallContext {
-  return new UnaryCallContext(call, principal, shutdown);
+  return new LazyCallContext(
+    { gone: () => call.cancelled, onGone: (listener) => call.once('cancelled', listener), offGone: (listener) => call.off('cancelled', listener) },
+    principal,
+    shutdown,
+  );
 }
 
 /**
- * The context of one call. Its abort signal is made on first use: most calls
- * never wait, and a listener on the shared shutdown signal per call is not free.
+ * The context of one call, whatever the transport. Its abort signal is made on
+ * first use: most calls never wait, and a listener on the shared shutdown signal
+ * per call is not free.
  */
-class UnaryCallContext implements DisposableCallContext {
+export class LazyCallContext implements DisposableCallContext {
   private controller: AbortController | undefined;
   private readonly abort = (): void => this.controller?.abort();
 
   constructor(
-    private readonly call: ServerSurfaceCall,
+    private readonly caller: CallerPresence,
     readonly principal: Principal,
     private readonly shutdown: AbortSignal,
   ) {}
@@ -53,10 +66,10 @@ class UnaryCallContext implements DisposableCallContext {
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
-      if (this.call.cancelled || this.shutdown.aborted) {
+      if (this.caller.gone() || this.shutdown.aborted) {
         this.controller.abort();
       } else {
-        this.call.once('cancelled', this.abort);
+        this.caller.onGone(this.abort);
         this.shutdown.addEventListener('abort', this.abort, { once: true });
       }
     }
@@ -65,7 +78,7 @@ class UnaryCallContext implements DisposableCallContext {
 
   dispose(): void {
     if (this.controller === undefined) return;
-    this.call.off('cancelled', this.abort);
+    this.caller.offGone(this.abort);
     this.shutdown.removeEventListener('abort', this.abort);
   }
 }

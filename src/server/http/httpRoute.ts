@@ -4,7 +4,8 @@ import { status } from '@grpc/grpc-js';
 import { ServerError, toClientError } from '../errorMapper.js';
 import type { ApiEnv } from './ApiEnv.js';
 import { authenticateRequest } from './authenticateRequest.js';
-import { HttpCallContext } from './httpCallContext.js';
+import { httpCallContext } from './httpCallContext.js';
+import type { CallContext } from '../callContext.js';
 import { httpRefusal, type HttpRefusal } from './httpError.js';
 import type { HttpApiMetrics } from './HttpApiMetrics.js';
 
@@ -29,7 +30,7 @@ export interface RouteSpec<Req, Res> {
   readonly name: string;
   /** The request message from the path, query and body; what it throws is a 400 naming the field. */
   readonly decode: (request: FastifyRequest) => Req;
-  readonly operation: (request: Req, context: HttpCallContext, principal: Principal) => Promise<Res> | Res;
+  readonly operation: (request: Req, context: CallContext, principal: Principal) => Promise<Res> | Res;
   readonly encode: JsonEncoder<Res>;
 }
 
@@ -45,7 +46,7 @@ export function httpRoute<Req, Res>(env: ApiEnv, metrics: HttpApiMetrics, spec: 
       if (env.shutdown.aborted) throw new ServerError(status.UNAVAILABLE, 'the server is shutting down; retry once it is back, or against another replica');
       const principal = authenticateRequest(request, spec.rpc, env);
       const message = spec.decode(request);
-      const context = new HttpCallContext(reply.raw, principal, env.shutdown);
+      const context = httpCallContext(reply.raw, principal, env.shutdown);
       try {
         const response = await spec.operation(message, context, principal);
         reply.code(200).send(spec.encode.toJSON(response));
