@@ -1,24 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Pool } from 'pg';
+import { loadMigrations as loadMigrationsIn, type Migration } from '../loadMigrations.js';
 import { StartupError } from '../../shared/StartupError.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-const MIGRATION_FILE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 /** Taken for the whole migration transaction: replicas starting together migrate one after another. */
 export const MIGRATION_LOCK_KEY = 0x61637467; // "actg"
 
-export interface Migration {
-  readonly id: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-export function loadMigrations(): Migration[] {
-  return readdirSync(MIGRATIONS_DIR)
-    .filter((name) => MIGRATION_FILE.test(name))
-    .sort()
-    .map((name) => ({ id: Number(name.slice(0, 3)), name, sql: readFileSync(new URL(name, MIGRATIONS_DIR), 'utf8') }));
-}
+export const loadMigrations = (): Migration[] => loadMigrationsIn(MIGRATIONS_DIR);
 
 /**
  * Applies the migrations this database has not seen, all in one transaction under an

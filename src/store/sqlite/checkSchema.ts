@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StartupError } from '../../shared/StartupError.js';
-import type { Migration } from './migrate.js';
+import type { Migration } from '../loadMigrations.js';
 
 interface MigrationRow {
   readonly id: number;

@@ -1,21 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
+import { loadMigrations as loadMigrationsIn, type Migration } from '../loadMigrations.js';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
-const MIGRATION_FILE = /^(\d{3})_[a-z0-9_]+\.sql$/;
 
-export interface Migration {
-  readonly id: number;
-  readonly name: string;
-  readonly sql: string;
-}
-
-export function loadMigrations(): Migration[] {
-  return readdirSync(MIGRATIONS_DIR)
-    .filter((name) => MIGRATION_FILE.test(name))
-    .sort()
-    .map((name) => ({ id: Number(name.slice(0, 3)), name, sql: readFileSync(new URL(name, MIGRATIONS_DIR), 'utf8') }));
-}
+export const loadMigrations = (): Migration[] => loadMigrationsIn(MIGRATIONS_DIR);
 
 /** Applies, in order and each in its own transaction, the migrations this database has not seen. */
 export function migrate(db: Database.Database, migrations: readonly Migration[] = loadMigrations()): number[] {
