@@ -40,15 +40,24 @@ export function authCommand(argv: readonly string[], env: NodeJS.ProcessEnv, out
       roles: { type: 'string' },
       'executor-ids': { type: 'string' },
       'certificate-cn': { type: 'string' },
+      json: { type: 'boolean' },
     },
   });
   const [verb, name, ...extra] = positionals;
   const file = values['auth-file'] ?? env.ACTIONGATE_AUTH_FILE;
   if (file === undefined || file === '') throw new ConfigError('auth: --auth-file FILE is required (or ACTIONGATE_AUTH_FILE)');
   if (extra.length > 0) throw new ConfigError(`auth ${verb}: unexpected arguments ${extra.join(' ')}`);
+  const json = values.json === true;
   switch (verb) {
     case 'list': {
-      for (const entry of readEntries(file)) {
+      const entries = readEntries(file);
+      if (json) {
+        // Never a hash: what a script needs to know who may do what.
+        const shown = entries.map((e) => ({ name: e.name, roles: e.roles, executorIds: e.roles.includes('executor') ? e.executorIds : [], certificateCn: e.certificateCn }));
+        out(`${JSON.stringify(shown)}\n`);
+        return 0;
+      }
+      for (const entry of entries) {
         const executors = entry.roles.includes('executor') ? ` executor_ids=${entry.executorIds.join(',')}` : '';
         out(`${entry.name}\t${entry.roles.join(',')}${executors}\n`);
       }
@@ -74,7 +83,7 @@ export function authCommand(argv: readonly string[], env: NodeJS.ProcessEnv, out
       // Checked as the server will check it before anything is written.
       parseAuthFile(formatAuthFile([...entries, entry]), file);
       writeEntries(file, [...entries, entry]);
-      out(`${token}\n`);
+      out(json ? `${JSON.stringify({ name, token })}\n` : `${token}\n`);
       return 0;
     }
     case 'remove': {
@@ -82,6 +91,7 @@ export function authCommand(argv: readonly string[], env: NodeJS.ProcessEnv, out
       const entries = readEntries(file);
       if (!entries.some((e) => e.name === name)) throw new ConfigError(`auth remove: ${file} has no principal named ${name}`);
       writeEntries(file, entries.filter((e) => e.name !== name));
+      if (json) out(`${JSON.stringify({ removed: name })}\n`);
       return 0;
     }
     default:

@@ -39,6 +39,7 @@ commands:
              add NAME --roles R[,R] [--executor-ids A,B] [--certificate-cn CN]
                                      prints the new token once on stdout; only its SHA-256 is kept
              remove NAME             list  (names and roles, never a hash)
+             --json                  print JSON: list as an array, add as {"name", "token"}, remove as {"removed"}
   verify     check the database file (SQLite's integrity_check) and the history's hash chain, read-only;
              exit 0 if both hold, 1 naming the first problem
              --data-dir DIR          (default ./data, env ACTIONGATE_DATA_DIR)

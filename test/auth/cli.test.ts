@@ -55,6 +55,23 @@ describe('actiongate auth', () => {
     expect((await runCli(['auth', 'list', '--auth-file', file])).stdout).toBe('runner\texecutor executor_ids=runner-1,runner-2\n');
     expectOneLineFailure(await runCli(['auth', 'remove', 'alice', '--auth-file', file]), 'has no principal named alice');
   });
+
+  it('speaks JSON with --json: add gives the name and token, list never a hash, remove names what it removed', async () => {
+    const file = join(dir, 'json.yaml');
+    const added = await runCli(['auth', 'add', 'bob', '--roles', 'viewer', '--auth-file', file, '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const { name, token } = JSON.parse(added.stdout) as { name: string; token: string };
+    expect(name).toBe('bob');
+    expect(readFileSync(file, 'utf8')).toContain(sha256(token));
+    await addPrincipal(file, 'runner', '--roles', 'executor', '--executor-ids', 'runner-1');
+    const listed = await runCli(['auth', 'list', '--auth-file', file, '--json']);
+    expect(JSON.parse(listed.stdout)).toEqual([
+      { name: 'bob', roles: ['viewer'], executorIds: [], certificateCn: null },
+      { name: 'runner', roles: ['executor'], executorIds: ['runner-1'], certificateCn: null },
+    ]);
+    expect(listed.stdout).not.toMatch(/[0-9a-f]{64}/);
+    expect(JSON.parse((await runCli(['auth', 'remove', 'bob', '--auth-file', file, '--json'])).stdout)).toEqual({ removed: 'bob' });
+  });
 });
 
 const BOT_TOKEN = 'bot-token-for-the-mutual-tls-test-0123456789';
