@@ -4,7 +4,9 @@ import { haltPause, planControl, requireHaltChange, unhaltResume, type ActionCon
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { requireSameProposal } from '../../domain/proposal.js';
-import type { ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement } from '../ActionStore.js';
+import type {
+  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement, OutboxMessage, StoreStats,
+} from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { StoreUnavailableError, type StoreHealth } from '../storeErrors.js';
 import { uuidv7 } from '../uuidv7.js';
@@ -20,10 +22,13 @@ import { SequencePump } from './SequencePump.js';
 import * as acks from './sql/acknowledgeSql.js';
 import * as reads from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
-import { readHalt, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
+import { readHalt, readSignals, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
 import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
+import { claimDue, deleteMessage, postponeMessage } from './sql/outboxSql.js';
+import { outboxMessages } from './sql/outboxSubjects.js';
 import { heldActions, signalHighWater } from './sql/snapshotSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
+import { storeStats } from './sql/statsSql.js';
 import { verifyChain } from './sql/verifyChainSql.js';
 
 export interface PostgresStoreOptions {
@@ -40,6 +45,12 @@ const HOUR_MS = 3600_000;
 const DEFAULT_POOL_SIZE = 10;
 /** How long a call waits for a connection before it is UNAVAILABLE: PostgreSQL down must not hang calls. */
 const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a claimed notification is held by the replica that claimed it: well past the
+ * notifier's delivery timeout (5 s), so no other replica posts it meanwhile, and the wait
+ * before another replica takes over from one that died mid-delivery.
+ */
+export const OUTBOX_CLAIM_MS = 60_000;
 const HEADS = 'SELECT (SELECT sequence FROM history_head WHERE id = 1) AS events, (SELECT sequence FROM signal_head WHERE id = 1) AS signals';
 
 /**
@@ -58,6 +69,7 @@ export class PostgresActionStore implements ActionStore {
   private readonly listener: PgListener;
   private readonly committer: PgGroupCommitter;
   private closed = false;
+  private notificationTargets: readonly string[] = [];
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -66,10 +78,15 @@ export class PostgresActionStore implements ActionStore {
     private readonly clock: () => number,
     private readonly onListenerError: (err: unknown) => void,
   ) {
-    this.committer = new PgGroupCommitter(() => this.connect(), clock, (effects) => {
-      this.events.committed(effects.events);
-      this.signals.committed(effects.signals);
-    });
+    this.committer = new PgGroupCommitter(
+      () => this.connect(),
+      clock,
+      (effects) => {
+        this.events.committed(effects.events);
+        this.signals.committed(effects.signals);
+      },
+      () => this.notificationTargets,
+    );
     const pooled: Queryable = { run: (statement, values) => this.query(statement, values) };
     this.events = new SequencePump(
       heads.events,
@@ -139,9 +156,14 @@ export class PostgresActionStore implements ActionStore {
         return replay(existing, input);
       }
       const proposed = tx.appendEvent(judged, null, 'proposed', input.proposedBy);
-      if (judgement?.approve == null) return { action: withHistory(judged, [proposed]), replayed: false };
+      if (judgement?.approve == null) {
+        // It waits for people: the webhooks hear of it.
+        tx.notifyOf(proposed);
+        return { action: withHistory(judged, [proposed]), replayed: false };
+      }
       // Approved by the policy in the same transaction as the proposal.
       const approved = await tx.write(judged, 1, judgement.approve(judged, now, halt));
+      if (approved.action.status === 'PENDING') tx.notifyOf(proposed);
       return { action: withHistory(approved.action, [proposed, ...approved.events]), replayed: false };
     });
   }
@@ -253,6 +275,37 @@ export class PostgresActionStore implements ActionStore {
 
   verifyHistory(): Promise<ChainCheck> {
     return this.readConsistent((q) => verifyChain(q));
+  }
+
+  readSignals(afterSequence: number, filter: ActionFilter, limit: number): Promise<ControlSignal[]> {
+    return this.read((q) => readSignals(q, afterSequence, filter, limit));
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.read((q) => storeStats(q));
+  }
+
+  routeNotifications(targets: readonly string[]): void {
+    this.notificationTargets = [...targets];
+  }
+
+  /**
+   * Claims the due messages for this replica's notifier (FOR UPDATE SKIP LOCKED, then
+   * held for OUTBOX_CLAIM_MS), so replicas sharing the database deliver each message
+   * one at a time. At least once: a replica that dies mid-delivery leaves it to the others.
+   */
+  async claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
+    const rows = await this.read((q) => claimDue(q, now, limit, now + OUTBOX_CLAIM_MS));
+    return rows.length === 0 ? [] : this.read((q) => outboxMessages(q, rows));
+  }
+
+  // Settling a message is one statement in its own transaction: nothing else commits with it.
+  markDelivered(id: number): Promise<void> {
+    return this.read((q) => deleteMessage(q, id));
+  }
+
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.read((q) => postponeMessage(q, id, nextAttemptAt, error));
   }
 
   health(): StoreHealth {
