@@ -53,4 +53,19 @@ describe('PostgreSQL notification outbox shared by replicas', () => {
     await Promise.all(retaken.map((m) => replicas[0]!.markDelivered(m.id)));
     expect((await replicas[1]!.stats()).undeliveredNotifications).toBe(0);
   });
+
+  it('a replica that closes gives back the messages it claimed and did not settle', async () => {
+    const [leaving, staying] = await Promise.all([open(), open()]);
+    await leaving.create(newAction());
+    await leaving.create(newAction());
+    const now = Date.now() + 1000;
+    const claimed = await leaving.claimOutbox(10, now);
+    expect(claimed).toHaveLength(2);
+    await leaving.markDelivered(claimed[0]!.id);
+    expect(await staying.claimOutbox(10, now)).toEqual([]);
+
+    await leaving.close();
+    const retaken = await staying.claimOutbox(10, Date.now() + 1000);
+    expect(retaken.map((m) => m.id)).toEqual([claimed[1]!.id]);
+  });
 });

@@ -24,7 +24,7 @@ import * as reads from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
 import { readHalt, readSignals, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
 import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
-import { claimDue, deleteMessage, postponeMessage } from './sql/outboxSql.js';
+import { claimDue, deleteMessage, postponeMessage, releaseClaims } from './sql/outboxSql.js';
 import { outboxMessages } from './sql/outboxSubjects.js';
 import { heldActions, signalHighWater } from './sql/snapshotSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
@@ -70,6 +70,8 @@ export class PostgresActionStore implements ActionStore {
   private readonly committer: PgGroupCommitter;
   private closed = false;
   private notificationTargets: readonly string[] = [];
+  /** Outbox messages this replica claimed and has not settled, by id, with the time each is held until. */
+  private readonly claims = new Map<number, number>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -295,17 +297,21 @@ export class PostgresActionStore implements ActionStore {
    * one at a time. At least once: a replica that dies mid-delivery leaves it to the others.
    */
   async claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
-    const rows = await this.read((q) => claimDue(q, now, limit, now + OUTBOX_CLAIM_MS));
+    const heldUntil = now + OUTBOX_CLAIM_MS;
+    const rows = await this.read((q) => claimDue(q, now, limit, heldUntil));
+    for (const row of rows) this.claims.set(row.id, heldUntil);
     return rows.length === 0 ? [] : this.read((q) => outboxMessages(q, rows));
   }
 
   // Settling a message is one statement in its own transaction: nothing else commits with it.
-  markDelivered(id: number): Promise<void> {
-    return this.read((q) => deleteMessage(q, id));
+  async markDelivered(id: number): Promise<void> {
+    await this.read((q) => deleteMessage(q, id));
+    this.claims.delete(id);
   }
 
-  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    return this.read((q) => postponeMessage(q, id, nextAttemptAt, error));
+  async markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    await this.read((q) => postponeMessage(q, id, nextAttemptAt, error));
+    this.claims.delete(id);
   }
 
   health(): StoreHealth {
@@ -323,6 +329,10 @@ export class PostgresActionStore implements ActionStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    // A notifier stopped mid-post leaves its messages claimed: due again now, not when the claim lapses.
+    await this.read((q) => releaseClaims(q, this.claims, this.clock())).catch(this.onListenerError);
+    this.claims.clear();
     if (this.closed) return;
     this.closed = true;
     this.events.close();

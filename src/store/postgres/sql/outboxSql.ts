@@ -65,3 +65,17 @@ export async function deleteMessage(q: Queryable, id: number): Promise<void> {
 export async function postponeMessage(q: Queryable, id: number, nextAttemptAt: number, error: string): Promise<void> {
   await q.run(POSTPONE_MESSAGE, [id, nextAttemptAt, error.slice(0, 1024)]);
 }
+
+// Only where the claim is still this caller's: one that lapsed and another replica took has another time.
+const RELEASE_CLAIMS = statement(
+  'release_outbox_claims',
+  `UPDATE notification_outbox o SET next_attempt_at = $3
+   FROM unnest($1::bigint[], $2::bigint[]) AS c(id, held_until) WHERE o.id = c.id AND o.next_attempt_at = c.held_until`,
+  { writes: true },
+);
+
+/** Makes claimed messages that were neither delivered nor failed due at `now` again, for whichever replica asks next. */
+export async function releaseClaims(q: Queryable, claims: ReadonlyMap<number, number>, now: number): Promise<void> {
+  if (claims.size === 0) return;
+  await q.run(RELEASE_CLAIMS, [[...claims.keys()], [...claims.values()], now]);
+}
