@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OUTBOX_CLAIM_MS, PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
+import { OUTBOX_CLAIM_MS } from '../../src/store/postgres/PgOutbox.js';
+import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
 import { newAction } from '../contract/backends.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 

@@ -16,6 +16,7 @@ import { migrate } from './migrate.js';
 import { storeError } from './pgErrors.js';
 import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.js';
 import { PgListener } from './PgListener.js';
+import { PgOutbox } from './PgOutbox.js';
 import { actionFromRow, eventFromRow } from './pgRows.js';
 import { PgTransaction } from './PgTransaction.js';
 import { SequencePump } from './SequencePump.js';
@@ -24,8 +25,6 @@ import * as reads from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
 import { readHalt, readSignals, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
 import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
-import { claimDue, deleteMessage, postponeMessage, releaseClaims } from './sql/outboxSql.js';
-import { outboxMessages } from './sql/outboxSubjects.js';
 import { heldActions, signalHighWater } from './sql/snapshotSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
 import { storeStats } from './sql/statsSql.js';
@@ -45,12 +44,6 @@ const HOUR_MS = 3600_000;
 const DEFAULT_POOL_SIZE = 10;
 /** How long a call waits for a connection before it is UNAVAILABLE: PostgreSQL down must not hang calls. */
 const CONNECT_TIMEOUT_MS = 5_000;
-/**
- * How long a claimed notification is held by the replica that claimed it: well past the
- * notifier's delivery timeout (5 s), so no other replica posts it meanwhile, and the wait
- * before another replica takes over from one that died mid-delivery.
- */
-export const OUTBOX_CLAIM_MS = 60_000;
 const HEADS = 'SELECT (SELECT sequence FROM history_head WHERE id = 1) AS events, (SELECT sequence FROM signal_head WHERE id = 1) AS signals';
 
 /**
@@ -70,8 +63,7 @@ export class PostgresActionStore implements ActionStore {
   private readonly committer: PgGroupCommitter;
   private closed = false;
   private notificationTargets: readonly string[] = [];
-  /** Outbox messages this replica claimed and has not settled, by id, with the time each is held until. */
-  private readonly claims = new Map<number, number>();
+  private readonly outbox: PgOutbox;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -90,6 +82,7 @@ export class PostgresActionStore implements ActionStore {
       () => this.notificationTargets,
     );
     const pooled: Queryable = { run: (statement, values) => this.query(statement, values) };
+    this.outbox = new PgOutbox(pooled);
     this.events = new SequencePump(
       heads.events,
       async (after, limit) => (await reads.readEvents(pooled, after, {}, limit)).map(eventFromRow),
@@ -291,27 +284,16 @@ export class PostgresActionStore implements ActionStore {
     this.notificationTargets = [...targets];
   }
 
-  /**
-   * Claims the due messages for this replica's notifier (FOR UPDATE SKIP LOCKED, then
-   * held for OUTBOX_CLAIM_MS), so replicas sharing the database deliver each message
-   * one at a time. At least once: a replica that dies mid-delivery leaves it to the others.
-   */
-  async claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
-    const heldUntil = now + OUTBOX_CLAIM_MS;
-    const rows = await this.read((q) => claimDue(q, now, limit, heldUntil));
-    for (const row of rows) this.claims.set(row.id, heldUntil);
-    return rows.length === 0 ? [] : this.read((q) => outboxMessages(q, rows));
+  claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
+    return this.outbox.claim(limit, now);
   }
 
-  // Settling a message is one statement in its own transaction: nothing else commits with it.
-  async markDelivered(id: number): Promise<void> {
-    await this.read((q) => deleteMessage(q, id));
-    this.claims.delete(id);
+  markDelivered(id: number): Promise<void> {
+    return this.outbox.delivered(id);
   }
 
-  async markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
-    await this.read((q) => postponeMessage(q, id, nextAttemptAt, error));
-    this.claims.delete(id);
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.outbox.failed(id, nextAttemptAt, error);
   }
 
   health(): StoreHealth {
@@ -330,9 +312,7 @@ export class PostgresActionStore implements ActionStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // A notifier stopped mid-post leaves its messages claimed: due again now, not when the claim lapses.
-    await this.read((q) => releaseClaims(q, this.claims, this.clock())).catch(this.onListenerError);
-    this.claims.clear();
+    await this.outbox.release(this.clock()).catch(this.onListenerError);
     if (this.closed) return;
     this.closed = true;
     this.events.close();
