@@ -155,7 +155,11 @@ export async function startServer(
   if (config.httpListen !== null) {
     const probes = {
       live: () => store.haltState().then(() => true, () => false),
-      ready: () => (shutdownController.signal.aborted ? 'shutting down' : store.health().diskFull ? 'disk full: only kill-switch writes are taken' : null),
+      ready: () => {
+        if (shutdownController.signal.aborted) return 'shutting down';
+        const { diskFull, unreachable } = store.health();
+        return diskFull ? 'disk full: only kill-switch writes are taken' : unreachable === true ? 'the database cannot be reached' : null;
+      },
     };
     try {
       sidePort = await startSidePort(config.httpListen, metrics, probes, log, { ...env, config, store, operations });

@@ -13,7 +13,7 @@ import { uuidv7 } from '../uuidv7.js';
 import { connectionConfig } from './connectionConfig.js';
 import { postgresStartupError } from './postgresStartupError.js';
 import { migrate } from './migrate.js';
-import { storeError } from './pgErrors.js';
+import { isConnectionFailure, storeError } from './pgErrors.js';
 import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.js';
 import { PgListener } from './PgListener.js';
 import { PgOutbox } from './PgOutbox.js';
@@ -62,6 +62,8 @@ export class PostgresActionStore implements ActionStore {
   private readonly listener: PgListener;
   private readonly committer: PgGroupCommitter;
   private closed = false;
+  /** Whether the last statement or connection attempt failed to reach PostgreSQL, for /readyz. */
+  private unreachable = false;
   private notificationTargets: readonly string[] = [];
   private readonly outbox: PgOutbox;
 
@@ -297,7 +299,7 @@ export class PostgresActionStore implements ActionStore {
   }
 
   health(): StoreHealth {
-    return { diskFull: false, reserveBytes: 0 };
+    return { diskFull: false, reserveBytes: 0, unreachable: this.unreachable };
   }
 
   onEvents(listener: EventListener): () => void {
@@ -326,8 +328,11 @@ export class PostgresActionStore implements ActionStore {
   private async query<R extends pg.QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
-      return (await this.pool.query<R>({ name: statement.name, text: statement.text, values: [...values] })).rows;
+      const { rows } = await this.pool.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+      this.unreachable = false;
+      return rows;
     } catch (err) {
+      this.unreachable = isConnectionFailure(err);
       throw storeError(err);
     }
   }
@@ -347,8 +352,10 @@ export class PostgresActionStore implements ActionStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
+      this.unreachable = isConnectionFailure(err);
       throw storeError(err);
     }
+    this.unreachable = false;
     const onError = (err: Error): void => this.onListenerError(err);
     client.on('error', onError);
     return {
