@@ -71,7 +71,8 @@ export async function serve(argv: readonly string[], env: NodeJS.ProcessEnv): Pr
     },
   }));
   const grpcLogs = routeGrpcLogs(log);
-  const server = await startupStep(log, () => startServer(config, store, log));
+  const location = databaseUrl !== null ? { store: 'postgres' as const, database: redactedUrl(databaseUrl) } : { store: 'sqlite' as const, dataDir: config.dataDir };
+  const server = await startupStep(log, () => startServer(config, store, log, location));
   grpcLogs.started();
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {

@@ -76,8 +76,19 @@ function tryShutdown(server: Server, graceMs: number): Promise<void> {
   });
 }
 
-/** Starts the gRPC server on `config.listen` over an opened store; the server owns the store from here on. */
-export async function startServer(config: ServerConfig, store: ActionStore, log: Logger): Promise<RunningServer> {
+/** Where the store keeps its data, as the start-up log says it: never a password. */
+export type StoreLocation = { readonly store: 'sqlite'; readonly dataDir: string } | { readonly store: 'postgres'; readonly database: string };
+
+/**
+ * Starts the gRPC server on `config.listen` over an opened store; the server owns the store from here on.
+ * `location` defaults to SQLite in `config.dataDir`; a PostgreSQL store passes its redacted URL.
+ */
+export async function startServer(
+  config: ServerConfig,
+  store: ActionStore,
+  log: Logger,
+  location: StoreLocation = { store: 'sqlite', dataDir: config.dataDir },
+): Promise<RunningServer> {
   const catalog = new ActionCatalog(config.actionTypes);
   let auth: AuthState;
   let policy: PolicyState;
@@ -144,7 +155,11 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   if (config.httpListen !== null) {
     const probes = {
       live: () => store.haltState().then(() => true, () => false),
-      ready: () => (shutdownController.signal.aborted ? 'shutting down' : store.health().diskFull ? 'disk full: only kill-switch writes are taken' : null),
+      ready: () => {
+        if (shutdownController.signal.aborted) return 'shutting down';
+        const { diskFull, unreachable } = store.health();
+        return diskFull ? 'disk full: only kill-switch writes are taken' : unreachable === true ? 'the database cannot be reached' : null;
+      },
     };
     try {
       sidePort = await startSidePort(config.httpListen, metrics, probes, log, { ...env, config, store, operations });
@@ -161,7 +176,7 @@ export async function startServer(config: ServerConfig, store: ActionStore, log:
   log.info({ mode: policy.current.mode, rules: policy.current.rules.length, source: policy.current.source }, 'policy in force');
   if (auth.open && isLoopbackHost(host)) log.warn({ address }, 'no auth file: every caller is "anonymous" and may do anything; this is for a laptop, on loopback only');
   else if (auth.open) log.warn({ address }, '--allow-unauthenticated: no auth file, and every caller on the network is "anonymous" and may do anything');
-  log.info({ version: PACKAGE_VERSION, address, tls: config.tls === null ? 'off' : config.tls.clientCaFile === null ? 'on' : 'mutual', httpPort: sidePort?.port, dataDir: config.dataDir, actionTypes: catalog.types(), webhooks: config.notifyWebhooks.length }, 'actiongate listening');
+  log.info({ version: PACKAGE_VERSION, address, tls: config.tls === null ? 'off' : config.tls.clientCaFile === null ? 'on' : 'mutual', httpPort: sidePort?.port, ...location, actionTypes: catalog.types(), webhooks: config.notifyWebhooks.length }, 'actiongate listening');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> => {

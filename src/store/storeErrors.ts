@@ -14,4 +14,6 @@ export interface StoreHealth {
   readonly diskFull: boolean;
   /** Bytes held back on disk for the kill switch (0 once released, or when there is none). */
   readonly reserveBytes: number;
+  /** The last call could not reach the database server (a store on one): not ready until one does. */
+  readonly unreachable?: boolean;
 }

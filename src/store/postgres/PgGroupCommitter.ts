@@ -49,6 +49,8 @@ export class PgGroupCommitter {
     private readonly connect: () => Promise<CheckedOut>,
     private readonly clock: () => number,
     private readonly committed: (effects: Committed) => void,
+    /** The webhook keys a notification is recorded for, as they stand when a batch starts. */
+    private readonly notificationTargets: () => readonly string[] = () => [],
   ) {}
 
   run<T>(work: Work<T>): Promise<T> {
@@ -101,7 +103,7 @@ export class PgGroupCommitter {
    */
   private async once(batch: readonly Pending[], isolate: boolean): Promise<Outcome[] | 'isolate'> {
     const { client, done } = await this.connect();
-    const tx = new PgTransaction(client, this.clock());
+    const tx = new PgTransaction(client, this.clock(), this.notificationTargets());
     const savepoints = isolate && batch.length > 1;
     let broken: Error | undefined;
     try {

@@ -8,13 +8,21 @@ import { sha256Hex } from '../../shared/sha256Hex.js';
 import { updateAction } from './sql/actionWrites.js';
 import { insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock } from './sql/controlSql.js';
 import { appendEvents, lockHistoryHead } from './sql/historyHead.js';
+import { insertMessages } from './sql/outboxSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** The transitions a webhook hears of (besides an action created PENDING, which create() names itself). */
+const NOTIFIED_STATUSES: ReadonlySet<HistoryEvent['to']> = new Set(['TERMINATED', 'FAILED']);
+
+/** What one outbox message per target is recorded for at `finish`: an event (numbered then) or a HALT. */
+type Notice = { readonly event: HistoryEvent } | { readonly signal: ControlSignal };
+
 export interface TransactionMark {
   readonly events: number;
   readonly signals: number;
+  readonly notices: number;
   readonly signalHead: number | null;
   readonly halt: HaltState | null;
 }
@@ -31,10 +39,13 @@ export class PgTransaction implements Queryable {
   private signalHead: number | null = null;
   private readonly signals: ControlSignal[] = [];
   private halt: HaltState | null = null;
+  private readonly notices: Notice[] = [];
 
+  /** `notificationTargets`: the webhook keys each notice is recorded for; none, and nothing is. */
   constructor(
     private readonly client: PoolClient,
     readonly now: number,
+    private readonly notificationTargets: readonly string[] = [],
   ) {}
 
   async run<R extends QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {
@@ -60,6 +71,7 @@ export class PgTransaction implements Queryable {
     const signal = { ...draft, sequence: this.signalHead };
     await insertSignal(this, signal);
     this.signals.push(signal);
+    if (signal.signal === 'HALT') this.notices.push({ signal });
     return signal;
   }
 
@@ -87,18 +99,25 @@ export class PgTransaction implements Queryable {
       actionType: action.actionType, node: action.node, service: action.service, hash: '', previousHash: '',
     };
     this.events.push(event);
+    if (from !== event.to && NOTIFIED_STATUSES.has(event.to)) this.notices.push({ event });
     return event;
+  }
+
+  /** The webhooks hear of this event too (an action that starts waiting for people): recorded with it at `finish`. */
+  notifyOf(event: HistoryEvent): void {
+    this.notices.push({ event });
   }
 
   /** Where the transaction stands, to go back to when one step of a batch is rolled back to its savepoint. */
   mark(): TransactionMark {
-    return { events: this.events.length, signals: this.signals.length, signalHead: this.signalHead, halt: this.halt };
+    return { events: this.events.length, signals: this.signals.length, notices: this.notices.length, signalHead: this.signalHead, halt: this.halt };
   }
 
   /** Forgets what the steps after `mark` recorded; ROLLBACK TO SAVEPOINT undid their rows and their locks. */
   restore(mark: TransactionMark): void {
     this.events.length = mark.events;
     this.signals.length = mark.signals;
+    this.notices.length = mark.notices;
     this.signalHead = mark.signalHead;
     this.halt = mark.halt;
   }
@@ -117,6 +136,9 @@ export class PgTransaction implements Queryable {
     }
     const last = this.signals[this.signals.length - 1];
     if (last !== undefined) await advanceSignalHead(this, last.sequence);
+    // After the events and signals they reference; in this transaction, so a rolled-back step records none.
+    const subjects = this.notices.map((n) => ('event' in n ? { eventSequence: n.event.sequence, signalSequence: null } : { eventSequence: null, signalSequence: n.signal.sequence }));
+    await insertMessages(this, this.now, this.notificationTargets, subjects);
     return { events: this.events, signals: this.signals };
   }
 }

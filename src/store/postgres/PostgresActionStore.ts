@@ -4,26 +4,30 @@ import { haltPause, planControl, requireHaltChange, unhaltResume, type ActionCon
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { requireSameProposal } from '../../domain/proposal.js';
-import type { ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement } from '../ActionStore.js';
+import type {
+  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement, OutboxMessage, StoreStats,
+} from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { StoreUnavailableError, type StoreHealth } from '../storeErrors.js';
 import { uuidv7 } from '../uuidv7.js';
 import { connectionConfig } from './connectionConfig.js';
 import { postgresStartupError } from './postgresStartupError.js';
 import { migrate } from './migrate.js';
-import { storeError } from './pgErrors.js';
+import { isConnectionFailure, storeError } from './pgErrors.js';
 import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.js';
 import { PgListener } from './PgListener.js';
+import { PgOutbox } from './PgOutbox.js';
 import { actionFromRow, eventFromRow } from './pgRows.js';
 import { PgTransaction } from './PgTransaction.js';
 import { SequencePump } from './SequencePump.js';
 import * as acks from './sql/acknowledgeSql.js';
 import * as reads from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
-import { readHalt, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
+import { readHalt, readSignals, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
 import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
 import { heldActions, signalHighWater } from './sql/snapshotSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
+import { storeStats } from './sql/statsSql.js';
 import { verifyChain } from './sql/verifyChainSql.js';
 
 export interface PostgresStoreOptions {
@@ -58,6 +62,10 @@ export class PostgresActionStore implements ActionStore {
   private readonly listener: PgListener;
   private readonly committer: PgGroupCommitter;
   private closed = false;
+  /** Whether the last statement or connection attempt failed to reach PostgreSQL, for /readyz. */
+  private unreachable = false;
+  private notificationTargets: readonly string[] = [];
+  private readonly outbox: PgOutbox;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -66,11 +74,17 @@ export class PostgresActionStore implements ActionStore {
     private readonly clock: () => number,
     private readonly onListenerError: (err: unknown) => void,
   ) {
-    this.committer = new PgGroupCommitter(() => this.connect(), clock, (effects) => {
-      this.events.committed(effects.events);
-      this.signals.committed(effects.signals);
-    });
+    this.committer = new PgGroupCommitter(
+      () => this.connect(),
+      clock,
+      (effects) => {
+        this.events.committed(effects.events);
+        this.signals.committed(effects.signals);
+      },
+      () => this.notificationTargets,
+    );
     const pooled: Queryable = { run: (statement, values) => this.query(statement, values) };
+    this.outbox = new PgOutbox(pooled);
     this.events = new SequencePump(
       heads.events,
       async (after, limit) => (await reads.readEvents(pooled, after, {}, limit)).map(eventFromRow),
@@ -139,9 +153,14 @@ export class PostgresActionStore implements ActionStore {
         return replay(existing, input);
       }
       const proposed = tx.appendEvent(judged, null, 'proposed', input.proposedBy);
-      if (judgement?.approve == null) return { action: withHistory(judged, [proposed]), replayed: false };
+      if (judgement?.approve == null) {
+        // It waits for people: the webhooks hear of it.
+        tx.notifyOf(proposed);
+        return { action: withHistory(judged, [proposed]), replayed: false };
+      }
       // Approved by the policy in the same transaction as the proposal.
       const approved = await tx.write(judged, 1, judgement.approve(judged, now, halt));
+      if (approved.action.status === 'PENDING') tx.notifyOf(proposed);
       return { action: withHistory(approved.action, [proposed, ...approved.events]), replayed: false };
     });
   }
@@ -255,8 +274,32 @@ export class PostgresActionStore implements ActionStore {
     return this.readConsistent((q) => verifyChain(q));
   }
 
+  readSignals(afterSequence: number, filter: ActionFilter, limit: number): Promise<ControlSignal[]> {
+    return this.read((q) => readSignals(q, afterSequence, filter, limit));
+  }
+
+  stats(): Promise<StoreStats> {
+    return this.read((q) => storeStats(q));
+  }
+
+  routeNotifications(targets: readonly string[]): void {
+    this.notificationTargets = [...targets];
+  }
+
+  claimOutbox(limit: number, now: number): Promise<OutboxMessage[]> {
+    return this.outbox.claim(limit, now);
+  }
+
+  markDelivered(id: number): Promise<void> {
+    return this.outbox.delivered(id);
+  }
+
+  markFailed(id: number, nextAttemptAt: number, error: string): Promise<void> {
+    return this.outbox.failed(id, nextAttemptAt, error);
+  }
+
   health(): StoreHealth {
-    return { diskFull: false, reserveBytes: 0 };
+    return { diskFull: false, reserveBytes: 0, unreachable: this.unreachable };
   }
 
   onEvents(listener: EventListener): () => void {
@@ -271,6 +314,8 @@ export class PostgresActionStore implements ActionStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.outbox.release(this.clock()).catch(this.onListenerError);
+    if (this.closed) return;
     this.closed = true;
     this.events.close();
     this.signals.close();
@@ -283,8 +328,11 @@ export class PostgresActionStore implements ActionStore {
   private async query<R extends pg.QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {
     if (this.closed) throw new StoreUnavailableError('the store is closed');
     try {
-      return (await this.pool.query<R>({ name: statement.name, text: statement.text, values: [...values] })).rows;
+      const { rows } = await this.pool.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+      this.unreachable = false;
+      return rows;
     } catch (err) {
+      this.unreachable = isConnectionFailure(err);
       throw storeError(err);
     }
   }
@@ -304,8 +352,10 @@ export class PostgresActionStore implements ActionStore {
     try {
       client = await this.pool.connect();
     } catch (err) {
+      this.unreachable = isConnectionFailure(err);
       throw storeError(err);
     }
+    this.unreachable = false;
     const onError = (err: Error): void => this.onListenerError(err);
     client.on('error', onError);
     return {

@@ -1,3 +1,4 @@
+import type { ActionFilter } from '../../ActionStore.js';
 import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/controlSignal.js';
 import { signalFromRow, type SignalRow } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
@@ -70,4 +71,19 @@ export async function signalsAfter(q: Queryable, after: number, limit: number): 
 
 export async function signalsFor(q: Queryable, actionId: string): Promise<ControlSignal[]> {
   return (await q.run<SignalRow>(SIGNALS_FOR, [actionId])).map(signalFromRow);
+}
+
+// Node, service and type filter per-action signals; HALT and UNHALT (no action) always pass. Statuses are not a signal's to match.
+const READ_SIGNALS = statement(
+  'read_signals',
+  `SELECT s.* FROM control_signals s LEFT JOIN actions a ON a.id = s.action_id
+   WHERE s.sequence > $1
+     AND (s.action_id IS NULL OR (($2 = '' OR a.node = $2) AND ($3 = '' OR a.service = $3) AND ($4 = '' OR a.action_type = $4)))
+   ORDER BY s.sequence LIMIT $5`,
+);
+
+/** Signals after `afterSequence` for a watcher, oldest first. */
+export async function readSignals(q: Queryable, afterSequence: number, filter: ActionFilter, limit: number): Promise<ControlSignal[]> {
+  const rows = await q.run<SignalRow>(READ_SIGNALS, [afterSequence, filter.node ?? '', filter.service ?? '', filter.actionType ?? '', limit]);
+  return rows.map(signalFromRow);
 }
