@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { ConfigError } from '../shared/ConfigError.js';
+import { printable } from './printable.js';
 
 /** The exit codes scripts may rely on (documented in the README). */
 export const EXIT = {
@@ -70,7 +71,8 @@ export function cliFailure(err: unknown, context: FailureContext): CliFailure | 
   const { command, server, timeoutMs } = context;
   if (err instanceof ConfigError) return { exitCode: EXIT.usage, message: `${err.message} (see \`actiongate ${command} --help\`)` };
   if (!isGrpcError(err)) return null;
-  const details = err.details ?? err.message;
+  // The server's words may quote what someone stored; none of it may act on the terminal.
+  const details = printable(err.details ?? err.message);
   const named = status[err.code] ?? `status ${err.code}`;
   switch (err.code) {
     case status.UNAVAILABLE:

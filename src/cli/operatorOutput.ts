@@ -1,12 +1,13 @@
 import { ActionStatus, ControlState, DecisionKind, RiskLevel, type Action } from '../gen/actiongate/v1/action.js';
 import type { ProposeResponse } from '../gen/actiongate/v1/action_service.js';
 import type { GetControlStateResponse, HaltState } from '../gen/actiongate/v1/control_service.js';
+import { printable } from './printable.js';
 import { riskName, shortName, signalLine, statusName, type Style } from './renderAction.js';
 
 /** The human line of a proposal, with the command that moves it on. */
 export function proposedLine(response: ProposeResponse): string {
   const a = response.action!;
-  const what = `${a.actionType} on ${a.node}/${a.service}, ${riskName(a.riskLevel)}`;
+  const what = `${printable(`${a.actionType} on ${a.node}/${a.service}`)}, ${riskName(a.riskLevel)}`;
   if (a.status !== ActionStatus.ACTION_STATUS_PENDING) return `proposed ${a.actionId}: ${what}; ${statusName(a.status)}\n`;
   const needs = a.approvalsRequired > 1 ? `${a.approvalsRequired} approvals` : 'approval';
   return `proposed ${a.actionId}: ${what}; PENDING, it waits for ${needs}: actiongate approve ${a.actionId}\n`;
@@ -15,7 +16,7 @@ export function proposedLine(response: ProposeResponse): string {
 /** The note for stderr when the server kept a higher risk than `--risk` asked for; null when it did not. */
 export function riskRaisedNote(asked: RiskLevel, action: Action): string | null {
   if (asked === RiskLevel.RISK_LEVEL_UNSPECIFIED || action.riskLevel <= asked) return null;
-  return `note: you asked for --risk ${riskName(asked).toLowerCase()}, but ${action.actionType} is ${riskName(action.riskLevel)} in the server's catalog, so the action is ${riskName(action.riskLevel)}: a proposer may raise the risk, never lower it\n`;
+  return `note: you asked for --risk ${riskName(asked).toLowerCase()}, but ${printable(action.actionType)} is ${riskName(action.riskLevel)} in the server's catalog, so the action is ${riskName(action.riskLevel)}: a proposer may raise the risk, never lower it\n`;
 }
 
 /** After Approve: approved, or one approval of several recorded. */
@@ -35,7 +36,7 @@ function haltDescription(halt: HaltState | undefined): string {
   const signal = halt?.signal;
   if (signal === undefined) return '';
   const at = signal.issuedAt === undefined ? '' : ` at ${signal.issuedAt.toISOString()}`;
-  return ` (by ${signal.issuedBy}${at}${signal.reason === '' ? '' : `: "${signal.reason}"`})`;
+  return ` (by ${printable(signal.issuedBy)}${at}${signal.reason === '' ? '' : `: "${printable(signal.reason)}"`})`;
 }
 
 export function haltedLine(halt: HaltState | undefined, affected: readonly string[], terminateRunning: boolean, already: boolean): string {
@@ -53,16 +54,16 @@ export function controlStateText(response: GetControlStateResponse, style: Style
   const lines = [
     `Server:     actiongate ${response.serverVersion === '' ? '(version unknown)' : response.serverVersion}`,
     `Halted:     ${response.halt?.halted === true ? `yes${haltDescription(response.halt)}` : 'no'}`,
-    `Executors:  ${response.subscribedExecutors.length === 0 ? 'none subscribed' : response.subscribedExecutors.join(', ')}`,
+    `Executors:  ${response.subscribedExecutors.length === 0 ? 'none subscribed' : printable(response.subscribedExecutors.join(', '))}`,
   ];
   const action = response.action;
   if (action !== undefined) {
     lines.push(
       `Action:     ${action.actionId}, ${statusName(action.status)}, control ${shortName(ControlState, action.controlState, 'CONTROL_STATE_')}${action.pausedByHalt ? ' (by the halt)' : ''}`,
-      `Executor:   ${action.executorId === '' ? '-' : action.executorId}`,
+      `Executor:   ${action.executorId === '' ? '-' : printable(action.executorId)}`,
     );
     if (action.signals.length > 0) lines.push('Signals:', ...action.signals.map((s) => `  ${signalLine(s, style)}`));
-    if (action.acknowledgements.length > 0) lines.push('Acknowledged:', ...action.acknowledgements.map((k) => `  #${k.sequence} by ${k.executorId}${k.acknowledgedAt === undefined ? '' : ` at ${k.acknowledgedAt.toISOString()}`}`));
+    if (action.acknowledgements.length > 0) lines.push('Acknowledged:', ...action.acknowledgements.map((k) => `  #${k.sequence} by ${printable(k.executorId)}${k.acknowledgedAt === undefined ? '' : ` at ${k.acknowledgedAt.toISOString()}`}`));
   }
   return `${lines.join('\n')}\n`;
 }

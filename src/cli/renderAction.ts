@@ -1,5 +1,6 @@
 import { ActionStatus, ControlState, DecisionKind, RiskLevel, type Action, type HistoryEvent } from '../gen/actiongate/v1/action.js';
 import { Signal, type ControlSignal } from '../gen/actiongate/v1/control_service.js';
+import { clip, printable } from './printable.js';
 
 /** Colours for a terminal: only when stdout is one and NO_COLOR is unset (https://no-color.org). */
 export interface Style {
@@ -74,12 +75,20 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [paint(style, 'bold', line(header)), ...rows.map(line)].map((l) => l.trimEnd()).join('\n') + '\n';
 }
 
+/** The widest a TYPE or NODE/SERVICE cell of `list` gets: one long name must not push every row off the screen. */
+export const MAX_CELL = 48;
+
+/** A table cell from the server: printable, and at most MAX_CELL characters (`get` shows it whole). */
+function cell(text: string): string {
+  return clip(printable(text), MAX_CELL);
+}
+
 /** `list`: one line per action (id, type, node/service, risk, status, age). */
 export function actionTable(actions: readonly Action[], style: Style, now = Date.now()): string {
   if (actions.length === 0) return 'No actions match.\n';
   return table(
     ['ID', 'TYPE', 'NODE/SERVICE', 'RISK', 'STATUS', 'AGE'],
-    actions.map((a) => [a.actionId, a.actionType, `${a.node}/${a.service}`, styledRisk(style, a.riskLevel), styledStatus(style, a.status), age(a.createdAt, now)]),
+    actions.map((a) => [printable(a.actionId), cell(a.actionType), cell(`${a.node}/${a.service}`), styledRisk(style, a.riskLevel), styledStatus(style, a.status), age(a.createdAt, now)]),
     style,
   );
 }
@@ -94,40 +103,40 @@ function iso(at: Date | undefined): string {
  */
 export function eventLine(event: HistoryEvent, style: Style, withTarget = false): string {
   const from = event.from === ActionStatus.ACTION_STATUS_UNSPECIFIED ? 'proposed' : statusName(event.from);
-  const reason = event.reason === '' ? '' : `  ${paint(style, 'dim', `"${event.reason}"`)}`;
-  const target = withTarget ? `  ${event.actionId}  ${event.actionType} ${event.node}/${event.service}` : '';
-  return `${iso(event.at)}${target}  ${from} -> ${styledStatus(style, event.to)}  by ${event.actor}${reason}`;
+  const reason = event.reason === '' ? '' : `  ${paint(style, 'dim', `"${printable(event.reason)}"`)}`;
+  const target = withTarget ? `  ${printable(`${event.actionId}  ${event.actionType} ${event.node}/${event.service}`)}` : '';
+  return `${iso(event.at)}${target}  ${from} -> ${styledStatus(style, event.to)}  by ${printable(event.actor)}${reason}`;
 }
 
 /** One control signal as a line: when, which, for what, who, why. */
 export function signalLine(signal: ControlSignal, style: Style): string {
   const name = shortName(Signal, signal.signal, 'SIGNAL_');
-  const target = signal.actionId === '' ? 'everything' : `action ${signal.actionId}`;
-  const reason = signal.reason === '' ? '' : `  ${paint(style, 'dim', `"${signal.reason}"`)}`;
-  return `${iso(signal.issuedAt)}  ${paint(style, 'bold', name)}${signal.terminateRunning ? ' (terminate running)' : ''} ${target}  by ${signal.issuedBy}${reason}`;
+  const target = signal.actionId === '' ? 'everything' : `action ${printable(signal.actionId)}`;
+  const reason = signal.reason === '' ? '' : `  ${paint(style, 'dim', `"${printable(signal.reason)}"`)}`;
+  return `${iso(signal.issuedAt)}  ${paint(style, 'bold', name)}${signal.terminateRunning ? ' (terminate running)' : ''} ${target}  by ${printable(signal.issuedBy)}${reason}`;
 }
 
 /** `get`: the action as a card, then its history, oldest first. */
 export function actionCard(a: Action, style: Style, now = Date.now()): string {
   const rows: [string, string][] = [
-    ['Action', paint(style, 'bold', a.actionId)],
-    ['Type', a.actionType],
-    ['Target', `${a.node}/${a.service}`],
+    ['Action', paint(style, 'bold', printable(a.actionId))],
+    ['Type', printable(a.actionType)],
+    ['Target', printable(`${a.node}/${a.service}`)],
     ['Status', styledStatus(style, a.status) + (a.controlState <= ControlState.CONTROL_STATE_NONE ? '' : ` (${shortName(ControlState, a.controlState, 'CONTROL_STATE_')}${a.pausedByHalt ? ' by the halt' : ''})`)],
     ['Risk', `${styledRisk(style, a.riskLevel)}, confidence ${a.confidence}`],
-    ['Proposed', `${iso(a.createdAt)} by ${a.proposedBy} (${age(a.createdAt, now)} ago)`],
+    ['Proposed', `${iso(a.createdAt)} by ${printable(a.proposedBy)} (${age(a.createdAt, now)} ago)`],
     ['Approvals', `${a.decisions.filter((d) => d.kind === DecisionKind.DECISION_KIND_APPROVE).length} of ${a.approvalsRequired}`],
   ];
   if (a.expiresAt !== undefined) rows.push(['Expires', iso(a.expiresAt)]);
-  if (a.lease !== undefined) rows.push(['Executor', `${a.lease.executorId} (attempt ${a.lease.attempt} of ${a.maxAttempts})`]);
+  if (a.lease !== undefined) rows.push(['Executor', `${printable(a.lease.executorId)} (attempt ${a.lease.attempt} of ${a.maxAttempts})`]);
   if (a.policyVerdict !== undefined && a.policyVerdict.mode !== '') {
-    rows.push(['Policy', `${a.policyVerdict.mode}: ${a.policyVerdict.wouldApprove ? 'would approve' : 'would not approve'}${a.policyVerdict.rule === '' ? '' : ` (rule ${a.policyVerdict.rule})`}${a.policyVerdict.reason === '' ? '' : `: ${a.policyVerdict.reason}`}`]);
+    rows.push(['Policy', printable(`${a.policyVerdict.mode}: ${a.policyVerdict.wouldApprove ? 'would approve' : 'would not approve'}${a.policyVerdict.rule === '' ? '' : ` (rule ${a.policyVerdict.rule})`}${a.policyVerdict.reason === '' ? '' : `: ${a.policyVerdict.reason}`}`)]);
   }
-  if (a.correlationId !== '') rows.push(['Correlation', a.correlationId]);
-  if (a.rollbackReference !== '') rows.push(['Rollback', a.rollbackReference]);
-  if (a.payload !== undefined && Object.keys(a.payload).length > 0) rows.push(['Payload', JSON.stringify(a.payload)]);
-  if (a.result !== undefined && Object.keys(a.result).length > 0) rows.push(['Result', JSON.stringify(a.result)]);
-  if (a.error !== '') rows.push(['Error', paint(style, 'red', a.error)]);
+  if (a.correlationId !== '') rows.push(['Correlation', printable(a.correlationId)]);
+  if (a.rollbackReference !== '') rows.push(['Rollback', printable(a.rollbackReference)]);
+  if (a.payload !== undefined && Object.keys(a.payload).length > 0) rows.push(['Payload', printable(JSON.stringify(a.payload))]);
+  if (a.result !== undefined && Object.keys(a.result).length > 0) rows.push(['Result', printable(JSON.stringify(a.result))]);
+  if (a.error !== '') rows.push(['Error', paint(style, 'red', printable(a.error))]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 1;
   const card = rows.map(([k, v]) => `${`${k}:`.padEnd(width)} ${v}`).join('\n');
   const history = a.history.length === 0 ? '' : `\n\nHistory:\n${a.history.map((e) => `  ${eventLine(e, style)}`).join('\n')}`;

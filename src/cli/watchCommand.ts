@@ -14,6 +14,7 @@ import { parseWholeNumber } from '../shared/parseWholeNumber.js';
 import { cliFailure, EXIT } from './cliFailure.js';
 import { parseCommandLine } from './parseCommandLine.js';
 import { parseEnumList } from './parseEnum.js';
+import { printable } from './printable.js';
 import { DEFAULT_TIMEOUT_MS, parseTimeout } from './parseTimeout.js';
 import { eventLine, signalLine, styleFor, type Style } from './renderAction.js';
 
@@ -138,7 +139,7 @@ async function follow<M>(feed: Feed<M>, initialAfter: string, out: WatchOutput, 
     if (stop.aborted) return null;
     if (!RETRYABLE_STATUSES.has(ended.code)) return { ended };
     const delay = backoffDelay(attempt++);
-    out.stderr.write(`actiongate watch: ${feed.name} stream ended (${status[ended.code]}: ${ended.details}); reconnecting in ${delay} ms after sequence ${after}\n`);
+    out.stderr.write(`actiongate watch: ${feed.name} stream ended (${status[ended.code]}: ${printable(ended.details)}); reconnecting in ${delay} ms after sequence ${after}\n`);
     try {
       await sleep(delay, stop);
     } catch {
