@@ -4,7 +4,7 @@ import { abortableWait } from '../../shared/abortableWait.js';
 import { backoffDelay } from '../../shared/backoff.js';
 import { PACKAGE_VERSION } from '../../shared/packageVersion.js';
 import { notificationMessage } from './notificationMessage.js';
-import { describeWebhook, webhookTarget } from './webhookTarget.js';
+import { describeWebhook, webhookRequest, webhookTarget, type WebhookRequest } from './webhookTarget.js';
 
 /** Messages sent at once; the rest wait for the next round. */
 const BATCH = 16;
@@ -45,7 +45,7 @@ class HttpStatusError extends Error {
  * never lost.
  */
 export class Notifier {
-  private readonly urls: ReadonlyMap<string, { readonly url: string; readonly name: string }>;
+  private readonly urls: ReadonlyMap<string, { readonly request: WebhookRequest; readonly name: string }>;
   private readonly stopController = new AbortController();
   private readonly timeoutMs: number;
   private loop: Promise<void> | undefined;
@@ -54,7 +54,7 @@ export class Notifier {
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: NotifierOptions) {
-    this.urls = new Map(options.webhooks.map((url, index) => [webhookTarget(url), { url, name: describeWebhook(url, index) }]));
+    this.urls = new Map(options.webhooks.map((url, index) => [webhookTarget(url), { request: webhookRequest(url), name: describeWebhook(url, index) }]));
     this.timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   }
 
@@ -85,14 +85,20 @@ export class Notifier {
     while (!stop.aborted) {
       this.committed = false;
       let due: OutboxMessage[] = [];
+      let failed = false;
       try {
         due = await this.options.store.claimOutbox(BATCH, Date.now());
-        await Promise.all(due.map((message) => this.deliver(message)));
+        // Every post settles before the next claim, so none is in flight when its row is read again.
+        const settled = await Promise.allSettled(due.map((message) => this.deliver(message)));
+        const rejected = settled.find((s) => s.status === 'rejected');
+        if (rejected !== undefined) throw rejected.reason;
       } catch (err) {
         if (stop.aborted) return;
-        this.options.log.error({ err }, 'reading the notification outbox failed; trying again');
+        failed = true;
+        this.options.log.error({ err }, 'reading or settling the notification outbox failed; trying again');
       }
-      if (due.length === BATCH || this.committed) continue;
+      // After a store failure (a full disk refuses the settling writes) wait a round rather than re-post the batch at once.
+      if (!failed && (due.length === BATCH || this.committed)) continue;
       await abortableWait<void>((resolve) => {
         this.wake = resolve;
         const timer = setTimeout(resolve, IDLE_POLL_MS);
@@ -114,13 +120,18 @@ export class Notifier {
     }
     const stop = this.stopController.signal;
     try {
-      const response = await fetch(webhook.url, {
+      const response = await fetch(webhook.request.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': `actiongate/${PACKAGE_VERSION}` },
+        headers: { ...webhook.request.headers, 'content-type': 'application/json', 'user-agent': `actiongate/${PACKAGE_VERSION}` },
         body: JSON.stringify(notificationMessage(message.subject, publicUrl)),
+        // A redirect is not followed: a 307 would POST the message, and the
+        // credentials of the URL, wherever the receiver points; it counts as a failure.
+        redirect: 'manual',
         signal: AbortSignal.any([stop, AbortSignal.timeout(this.timeoutMs)]),
       });
+      // Only the status matters: a body, however large or slow, is not read.
       await response.body?.cancel();
+      if (response.status >= 300 && response.status < 400) throw new HttpStatusError(`HTTP ${response.status}: redirects are not followed; configure the URL it redirects to`);
       if (!response.ok) throw new HttpStatusError(`HTTP ${response.status}`);
     } catch (err) {
       // Stopping mid-post: the message stays as it was, for the next start.

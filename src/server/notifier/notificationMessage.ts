@@ -26,10 +26,21 @@ function kindOf(event: HistoryEvent): NotificationKind {
   return 'pending';
 }
 
-/** A reason as part of one line: newlines folded, and no longer than a chat line should be. */
+/** Controls (ESC, CR, C1) and the bidirectional overrides: a terminal or a chat client would act on them, not show them. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Stored text (a reason, a node, an actor) as part of one line: newlines and
+ * controls folded into spaces, no longer than a chat line should be, and with
+ * Slack's three control characters escaped as Slack asks
+ * (https://api.slack.com/reference/surfaces/formatting#escaping), so that a
+ * reason cannot write `<!channel>` to page everyone or `<https://x|inbox>` to
+ * disguise a link.
+ */
 function inline(text: string, max = 200): string {
-  const folded = text.replace(/\s+/g, ' ').trim();
-  return folded.length > max ? `${folded.slice(0, max - 1)}…` : folded;
+  const folded = text.replace(UNSAFE, ' ').replace(/\s+/g, ' ').trim();
+  const short = folded.length > max ? `${folded.slice(0, max - 1)}…` : folded;
+  return short.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -43,18 +54,18 @@ export function notificationMessage(subject: NotificationSubject, publicUrl: str
     const why = signal.reason === '' ? '' : `: ${inline(signal.reason)}`;
     const link = publicUrl === null ? '' : ` ${publicUrl}/`;
     return {
-      text: `actiongate is HALTED by ${signal.issuedBy}${why}; no approvals or claims until someone unhalts, and ${running}.${link}`,
+      text: `actiongate is HALTED by ${inline(signal.issuedBy)}${why}; no approvals or claims until someone unhalts, and ${running}.${link}`,
       kind: 'halted',
       signal: ControlSignal.toJSON(signalToProto(signal)),
     };
   }
   const { event, action } = subject;
   const kind = kindOf(event);
-  const what = `${action.actionType} on ${action.node}/${action.service} (${action.riskLevel})`;
+  const what = `${inline(action.actionType)} on ${inline(`${action.node}/${action.service}`)} (${action.riskLevel})`;
   const why = event.reason === '' ? '' : `: ${inline(event.reason)}`;
   const sentence = {
-    pending: `${what} waits for approval, proposed by ${action.proposedBy}${action.approvalsRequired > 1 ? `; it needs ${action.approvalsRequired} approvers` : ''}`,
-    terminated: `${what} was TERMINATED by ${event.actor}${why}`,
+    pending: `${what} waits for approval, proposed by ${inline(action.proposedBy)}${action.approvalsRequired > 1 ? `; it needs ${action.approvalsRequired} approvers` : ''}`,
+    terminated: `${what} was TERMINATED by ${inline(event.actor)}${why}`,
     failed: `${what} FAILED after ${event.attempt} attempt${event.attempt === 1 ? '' : 's'}${action.error === '' ? why : `: ${inline(action.error)}`}`,
     halted: '',
   }[kind];
