@@ -24,20 +24,29 @@ export class FellBehindError extends Error {
  * between the two. With `afterSequence` null there is no replay: live events
  * only. The consumer's pace is the feed's pace (it awaits each write before
  * taking the next); live events queue meanwhile, up to WATCH_BUFFER_LIMIT.
+ * Past that nothing more is queued and `onFellBehind` is called at once: a
+ * consumer stuck waiting on a reader that never reads would otherwise hold
+ * every later commit in memory, and learn of it only once the reader moved.
  */
 export async function* historyFeed(
   store: ActionStore,
   filter: ActionFilter,
   afterSequence: number | null,
   signal: AbortSignal,
+  onFellBehind: () => void = () => {},
 ): AsyncGenerator<HistoryEvent, void, undefined> {
   let after = afterSequence ?? 0;
   let live: HistoryEvent[] = [];
   let overflowed = false;
   let wake = (): void => {};
   const unsubscribe = store.onEvents((events) => {
+    if (overflowed) return;
     for (const event of events) if (eventMatches(event, filter)) live.push(event);
-    if (live.length > WATCH_BUFFER_LIMIT) overflowed = true;
+    if (live.length > WATCH_BUFFER_LIMIT) {
+      overflowed = true;
+      live = [];
+      onFellBehind();
+    }
     wake();
   });
   try {

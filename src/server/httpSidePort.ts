@@ -26,7 +26,11 @@ export interface RunningSidePort {
 /** Room for the JSON around a payload of the largest size the server takes. */
 const BODY_SLACK_BYTES = 16 * 1024;
 
-const isApi = (url: string): boolean => url.startsWith('/api/');
+/**
+ * The route the router chose, not the raw URL: it decodes the path, so
+ * `/%61pi/v1/halt` is /api/v1/halt and must meet the same checks.
+ */
+const isApi = (request: FastifyRequest): boolean => (request.routeOptions.url ?? request.url).startsWith('/api/') || request.url.startsWith('/api/');
 
 function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
@@ -59,20 +63,20 @@ export async function startSidePort(listen: string, metrics: ServerMetrics, prob
     reply.code(code).type('text/plain; charset=utf-8').send(body);
   const refuseMethod = (reply: FastifyReply, allow: string): FastifyReply => {
     reply.header('allow', allow);
-    if (isApi(reply.request.url)) return sendRefusal(reply, edgeRefusal(405, 'method_not_allowed', `use ${allow}`));
+    if (isApi(reply.request)) return sendRefusal(reply, edgeRefusal(405, 'method_not_allowed', `use ${allow}`));
     return text(reply, 405, 'method not allowed\n');
   };
 
   app.addHook('onRequest', async (request, reply) => {
     // A bearer token is no cookie, but in open mode nothing is needed at all: a page elsewhere must not make a browser post here.
-    if (request.method !== 'GET' && request.method !== 'HEAD' && isApi(request.url) && !sameOrigin(request)) {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && isApi(request) && !sameOrigin(request)) {
       return sendRefusal(reply, edgeRefusal(403, 'permission_denied', 'cross-origin requests are refused'));
     }
     return undefined;
   });
   app.addHook('onSend', async (request, reply, payload) => {
     reply.headers(SECURITY_HEADERS);
-    if (isApi(request.url)) reply.header('cache-control', 'no-store');
+    if (isApi(request)) reply.header('cache-control', 'no-store');
     return payload;
   });
 
@@ -92,13 +96,14 @@ export async function startSidePort(listen: string, metrics: ServerMetrics, prob
   }
 
   app.setNotFoundHandler((request, reply) => {
-    if (isApi(request.url)) return sendRefusal(reply, edgeRefusal(404, 'not_found', `no endpoint ${request.method} ${request.url.split('?')[0]}; see the README's JSON API section`));
+    if (isApi(request)) return sendRefusal(reply, edgeRefusal(404, 'not_found', `no endpoint ${request.method} ${request.url.split('?')[0]}; see the README's JSON API section`));
     return text(reply, 404, 'not found: try /, /api/v1, /healthz, /readyz or /metrics\n');
   });
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const code = err.statusCode ?? 500;
-    if (code >= 500) log.error({ err, url: request.url }, 'side port request failed');
-    if (!isApi(request.url)) return text(reply, code >= 500 ? 500 : code, code >= 500 ? 'internal error\n' : `${err.message}\n`);
+    // The path only: a query string may carry what a client should not have sent (a token).
+    if (code >= 500) log.error({ err, path: request.url.split('?')[0] }, 'side port request failed');
+    if (!isApi(request)) return text(reply, code >= 500 ? 500 : code, code >= 500 ? 'internal error\n' : `${err.message}\n`);
     if (code === 413) return sendRefusal(reply, edgeRefusal(413, 'payload_too_large', `the body is larger than ${app.initialConfig.bodyLimit} bytes`, { field: 'body' }));
     if (code === 415) return sendRefusal(reply, edgeRefusal(415, 'unsupported_media_type', 'send the body as Content-Type: application/json', { field: 'body' }));
     if (code >= 400 && code < 500) return sendRefusal(reply, edgeRefusal(400, 'invalid_argument', `body: ${err.message}`, { field: 'body' }));

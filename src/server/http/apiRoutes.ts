@@ -7,7 +7,7 @@ import { eventStreamRoute } from './eventStream.js';
 import { exactRoute } from './exactRoute.js';
 import { HttpApiMetrics } from './HttpApiMetrics.js';
 import { httpRoute, type RouteSpec } from './httpRoute.js';
-import { bodyOf, flagOf, oneOf, queryOf, statusesOf, textOf } from './requestFields.js';
+import { bodyOf, flagOf, oneOf, queryOf, statusesOf, textOf, wholeNumberOf } from './requestFields.js';
 
 /** What /api/v1/whoami answers: who the token says you are, and what you may call. */
 export interface WhoAmI {
@@ -48,8 +48,8 @@ export function registerApi(app: FastifyInstance, env: ApiEnv, refuseMethod: (re
         node: oneOf(query, 'node'),
         service: oneOf(query, 'service'),
         actionType: oneOf(query, 'type'),
-        // '' is 0, the default; anything not a whole number in range is refused by the operation, naming page_size.
-        pageSize: Number(oneOf(query, 'page_size')),
+        // Absent is 0, the default; a whole number out of range is refused by the operation, naming page_size.
+        pageSize: wholeNumberOf(query, 'page_size'),
         pageToken: oneOf(query, 'page_token'),
       };
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 
-const OTHER_METHODS = { GET: ['POST', 'PUT', 'PATCH', 'DELETE'], POST: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'] } as const;
+const OTHER_METHODS = { GET: ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], POST: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] } as const;
 
 /**
  * Serves `url` for one method (GET includes HEAD) and answers 405, naming the

@@ -34,11 +34,12 @@ const HTTP_STATUS: ReadonlyMap<status, number> = new Map([
  * The operations name request fields as the proto does; the API's path and query
  * call three of them otherwise, and a refusal names the field the caller sent.
  */
-const API_FIELD: Readonly<Record<string, string>> = { action_id: 'id', statuses: 'status', action_type: 'type' };
+const API_FIELD: ReadonlyMap<string, string> = new Map([['action_id', 'id'], ['statuses', 'status'], ['action_type', 'type']]);
 
+// A Map, not an object: a field a caller named `__proto__` or `constructor` must not find the object's prototype.
 function apiField(field: string): string {
   const base = field.replace(/\[\d+\]$/, '');
-  return API_FIELD[base] ?? field;
+  return API_FIELD.get(base) ?? field;
 }
 
 export function httpStatusOf(code: status): number {

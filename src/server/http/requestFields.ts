@@ -17,6 +17,12 @@ export function bodyOf(body: unknown, fields: readonly string[]): Body {
   for (const key of Object.keys(body)) {
     if (!known.has(key)) throw new ValidationError(key, `is not a field of this request; send ${fields.join(', ') || 'no body'}`);
   }
+  // Both spellings at once could say two things ("terminate_running": false, "terminateRunning": true); neither may win silently.
+  for (const field of fields) {
+    if (camel(field) !== field && Object.hasOwn(body, field) && Object.hasOwn(body, camel(field))) {
+      throw new ValidationError(field, `give it once, as ${field} or as ${camel(field)}`);
+    }
+  }
   return body as Body;
 }
 
@@ -55,6 +61,25 @@ export function oneOf(query: Query, field: string): string {
   const values = query.get(field) ?? [];
   if (values.length > 1) throw new ValidationError(field, `give it once, got ${values.length} values`);
   return values[0] ?? '';
+}
+
+/**
+ * A parameter that must be a whole number written in digits ('' when absent is 0):
+ * Number() would also take "1e2", "0x10" and " 5 ", which no client means.
+ */
+export function wholeNumberOf(query: Query, field: string): number {
+  const text = oneOf(query, field);
+  if (text === '') return 0;
+  return digitsOf(field, text);
+}
+
+/** Text that must be a whole number in digits, as a number; a ValidationError naming `field` otherwise. */
+export function digitsOf(field: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(value)) {
+    throw new ValidationError(field, `must be a whole number in digits, got "${text.slice(0, 32)}"`);
+  }
+  return value;
 }
 
 const STATUS_NAMES = Object.keys(ActionStatus).filter((name) => name.startsWith('ACTION_STATUS_') && name !== 'ACTION_STATUS_UNSPECIFIED');
