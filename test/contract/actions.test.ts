@@ -1,22 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError, IllegalTransitionError, LeaseLostError, NotFoundError } from '../../src/domain/errors.js';
 import * as lifecycle from '../../src/domain/lifecycle.js';
 import type { ActionStore, Judge } from '../../src/store/ActionStore.js';
 import { waitFor } from '../support/waitFor.js';
-import { BACKENDS, newAction, type OpenedStore } from './backends.js';
+import { BACKENDS, freshStorePerTest, newAction } from './backends.js';
 import { approveBy, approved, claimAs, completeWith, running } from './steps.js';
 
 describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
-  let opened: OpenedStore;
   let store: ActionStore;
-
-  beforeEach(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-
-  afterEach(async () => {
-    await opened.close();
+  freshStorePerTest(backend, (o) => {
+    store = o.store;
   });
 
   it('creates a PENDING action with its proposed event, and reads it back exactly', async () => {

@@ -9,6 +9,7 @@ import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStor
 import { DATABASE_FILE } from '../../src/store/sqlite/openDatabase.js';
 import { SqliteActionStore } from '../../src/store/sqlite/SqliteActionStore.js';
 import { freshDatabase } from '../support/postgres.js';
+import { afterEach, beforeEach } from 'vitest';
 
 export interface OpenedStore {
   readonly store: ActionStore;
@@ -96,4 +97,17 @@ export function newAction(overrides: Partial<NewAction> = {}): NewAction {
     approvalsRequired: 1,
     ...overrides,
   };
+}
+
+/** Opens a fresh store of `backend` before each test of the enclosing describe (handed to `use`) and closes it after. */
+export function freshStorePerTest(backend: Backend, use: (opened: OpenedStore) => void): void {
+  let opened: OpenedStore | null = null;
+  beforeEach(async () => {
+    opened = await backend.open();
+    use(opened);
+  });
+  afterEach(async () => {
+    await opened?.close();
+    opened = null;
+  });
 }

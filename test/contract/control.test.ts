@@ -1,23 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../src/domain/action.js';
 import type { ControlSignal } from '../../src/domain/controlSignal.js';
 import { PreconditionError } from '../../src/domain/errors.js';
 import type { ActionStore } from '../../src/store/ActionStore.js';
 import { waitFor } from '../support/waitFor.js';
-import { BACKENDS, newAction, type OpenedStore } from './backends.js';
+import { BACKENDS, freshStorePerTest, newAction, type OpenedStore } from './backends.js';
 import { approveBy, approved, claimAs, running } from './steps.js';
 
 describe.each(BACKENDS)('store contract, control and history: $name', (backend) => {
   let opened: OpenedStore;
   let store: ActionStore;
-
-  beforeEach(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-
-  afterEach(async () => {
-    await opened.close();
+  freshStorePerTest(backend, (o) => {
+    opened = o;
+    store = o.store;
   });
 
   it('pauses, resumes and terminates one action, each with a signal to its lease holder', async () => {

@@ -1,7 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as lifecycle from '../../src/domain/lifecycle.js';
 import type { ActionStore, Judge, OutboxMessage } from '../../src/store/ActionStore.js';
-import { BACKENDS, newAction, type OpenedStore } from './backends.js';
+import { BACKENDS, freshStorePerTest, newAction } from './backends.js';
 import { approved, claimAs, running } from './steps.js';
 
 /** Far enough past any message's due time (and any claim a store holds) to see everything left in the outbox. */
@@ -15,16 +15,9 @@ function about(message: OutboxMessage): string {
 }
 
 describe.each(BACKENDS)('store contract, notifications, stats and signals: $name', (backend) => {
-  let opened: OpenedStore;
   let store: ActionStore;
-
-  beforeEach(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-
-  afterEach(async () => {
-    await opened.close();
+  freshStorePerTest(backend, (o) => {
+    store = o.store;
   });
 
   it('records nothing in the outbox until notifications are routed to targets', async () => {

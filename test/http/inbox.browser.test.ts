@@ -1,18 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionStatus, RiskLevel } from '../../src/gen/actiongate/v1/action.js';
-import { clientsFor, principal, writeAuthFile, type Clients } from '../auth/authFixture.js';
+import { principal, type Clients } from '../auth/authFixture.js';
 import { uniqueNode } from '../support/actionFactory.js';
-import { startServe, type ServeProcess } from '../auth/serveProcess.js';
 import { REPO_ROOT } from '../support/childServer.js';
-import { freePort } from '../support/freePort.js';
-import { tempDataDir } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
+import { startInboxInBrowser, type InboxInBrowser } from './inboxInBrowser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'docs', 'inbox.png');
 const EXECUTOR_ID = 'runner-1';
 const PRINCIPALS = {
@@ -24,38 +20,18 @@ const PRINCIPALS = {
 };
 
 describe('the inbox in a real browser', () => {
-  let server: ServeProcess;
   let base: string;
   let context: BrowserContext;
   let agent: Clients;
   let admin: Clients;
-  const dir = tempDataDir('actiongate-inbox-');
-  const profile = mkdtempSync(join(tmpdir(), 'actiongate-chromium-'));
+  let inbox: InboxInBrowser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-system-deps.sh (it installs Debian's chromium) before the tests`);
-    }
-    const authFile = writeAuthFile(dir, Object.values(PRINCIPALS));
-    const httpPort = await freePort();
-    server = await startServe(join(dir, 'data'), ['--auth-file', authFile, '--http-listen', `127.0.0.1:${httpPort}`]);
-    base = `http://127.0.0.1:${httpPort}`;
-    agent = clientsFor(server.address, PRINCIPALS.agent.token);
-    admin = clientsFor(server.address, PRINCIPALS.admin.token);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    inbox = await startInboxInBrowser(PRINCIPALS, 'actiongate-inbox-');
+    ({ base, context, agent, admin } = inbox);
   });
   afterAll(async () => {
-    await context?.close();
-    agent?.close();
-    admin?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    await inbox?.stop();
   });
 
   /** A new tab (its own sessionStorage), signed in with `token`. */

@@ -1,14 +1,9 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientsFor, principal, writeAuthFile, type Clients } from '../auth/authFixture.js';
-import { startServe, type ServeProcess } from '../auth/serveProcess.js';
-import { freePort } from '../support/freePort.js';
-import { tempDataDir } from '../support/testServer.js';
+import { principal, type Clients } from '../auth/authFixture.js';
+import type { ServeProcess } from '../auth/serveProcess.js';
+import { startInboxInBrowser, type InboxInBrowser } from './inboxInBrowser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PRINCIPALS = {
   agent: principal('deploy-bot', ['agent']),
   approver: principal('alice', ['approver']),
@@ -24,33 +19,14 @@ describe('the inbox against hostile action fields, in a real browser', () => {
   let context: BrowserContext;
   let agent: Clients;
   let admin: Clients;
-  const dir = tempDataDir('actiongate-inbox-hostile-');
-  const profile = mkdtempSync(join(tmpdir(), 'actiongate-chromium-'));
+  let inbox: InboxInBrowser | undefined;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: run scripts/install-system-deps.sh (it installs Debian's chromium) before the tests`);
-    }
-    const authFile = writeAuthFile(dir, Object.values(PRINCIPALS));
-    const httpPort = await freePort();
-    server = await startServe(join(dir, 'data'), ['--auth-file', authFile, '--http-listen', `127.0.0.1:${httpPort}`]);
-    base = `http://127.0.0.1:${httpPort}`;
-    agent = clientsFor(server.address, PRINCIPALS.agent.token);
-    admin = clientsFor(server.address, PRINCIPALS.admin.token);
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    inbox = await startInboxInBrowser(PRINCIPALS, 'actiongate-inbox-hostile-');
+    ({ server, base, context, agent, admin } = inbox);
   });
   afterAll(async () => {
-    await context?.close();
-    agent?.close();
-    admin?.close();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    await inbox?.stop();
   });
 
   it('shows markup in node, service, payload, reasons and the halt as text; no script runs, and the token is in no URL and no log line', async () => {
