@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlClient } from '../../src/client/ControlClient.js';
 import { operatorCommand } from '../../src/cli/operatorCommand.js';
 import { proposeAction, uniqueNode } from '../support/actionFactory.js';
-import { REPO_ROOT } from '../support/childServer.js';
 import { freePort } from '../support/freePort.js';
 import { startTestServer, tempDataDir, type TestServer } from '../support/testServer.js';
 import { waitFor } from '../support/waitFor.js';
 import { runCli } from '../startup/runCli.js';
+import { startWatchProcess } from './watchProcess.js';
 
 /** Anything a terminal acts on: C0 controls but the newline, DEL, C1 (CSI is U+009B), and the bidi overrides. */
 const ACTIVE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
@@ -75,17 +74,8 @@ describe('the CLI against hostile data and hostile flags', () => {
     const control = new ControlClient(t.address);
     cleanups.push(() => control.close());
     const tag = uniqueNode('watch-esc');
-    const child = spawn(process.execPath, ['bin/actiongate.js', 'watch', '--server', t.address, '--node', `${tag}${HOSTILE.node}`], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const lines = (): string[] => stdout.split('\n').filter((l) => l !== '');
+    const child = startWatchProcess(['--server', t.address, '--node', `${tag}${HOSTILE.node}`], cleanups);
+    const { lines, exited } = child;
 
     const action = await proposeAction(t.actions, { node: `${tag}${HOSTILE.node}`, service: HOSTILE.service });
     await waitFor(lines, (l) => l.length >= 1, { what: 'the proposal', timeoutMs: 20_000 });
@@ -93,7 +83,7 @@ describe('the CLI against hostile data and hostile flags', () => {
     await t.actions.reject({ actionId: action.actionId, reason: HOSTILE.reason });
     const all = await waitFor(lines, (l) => l.length >= 3, { what: 'the pause and the reject', timeoutMs: 20_000 });
 
-    expect(stdout).not.toMatch(ACTIVE);
+    expect(child.stdout()).not.toMatch(ACTIVE);
     expect(all).toHaveLength(3);
     expect(all.filter((l) => l.includes('"line one\\nline two\\r\\x1b[1Aover the line above"'))).toHaveLength(2);
     child.kill('SIGTERM');
@@ -151,19 +141,8 @@ describe('the CLI against hostile data and hostile flags', () => {
     let t = await startTestServer({ listen }, dataDir);
     cleanups.push(() => t.stop());
     const tag = uniqueNode('restart');
-    const child = spawn(process.execPath, ['bin/actiongate.js', 'watch', '--server', listen, '--node', tag], {
-      cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' },
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    cleanups.push(async () => {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      await exited;
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const lines = (): string[] => stdout.split('\n').filter((l) => l !== '');
+    const child = startWatchProcess(['--server', listen, '--node', tag], cleanups);
+    const { lines, exited } = child;
 
     const before = await proposeAction(t.actions, { node: tag });
     await waitFor(lines, (l) => l.length >= 1, { what: 'the first proposal', timeoutMs: 20_000 });
@@ -171,7 +150,7 @@ describe('the CLI against hostile data and hostile flags', () => {
     // Shut down without removing the data directory, then start again on the same port and data.
     t.actions.close();
     await t.server.shutdown();
-    await waitFor(() => stderr, (s) => s.includes('reconnecting'), { what: 'watch to notice the server went away', timeoutMs: 20_000 });
+    await waitFor(() => child.stderr(), (s) => s.includes('reconnecting'), { what: 'watch to notice the server went away', timeoutMs: 20_000 });
     t = await startTestServer({ listen }, dataDir);
     await t.actions.reject({ actionId: before.actionId, reason: 'after the restart' });
     const after = await proposeAction(t.actions, { node: tag });
@@ -181,7 +160,7 @@ describe('the CLI against hostile data and hostile flags', () => {
     expect(all).toContainEqual(expect.stringMatching(new RegExp(`${before.actionId} .* PENDING -> REJECTED .*"after the restart"$`)));
     expect(all).toContainEqual(expect.stringMatching(new RegExp(`${after.actionId} .* proposed -> PENDING`)));
     expect(all).toHaveLength(3);
-    expect(child.exitCode).toBeNull();
+    expect(child.exitCode()).toBeNull();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
