@@ -23,6 +23,7 @@ import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
 import { median } from './percentiles.js';
 import { intReader } from './intOption.js';
+import { lifecycleOperation, PROPOSAL } from './lifecycleWorkload.js';
 
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
 const DEADLINE_MS = 30_000;
@@ -31,20 +32,6 @@ const TARGET_RATIO = 0.8;
 /** Above this many cores busy with other work during the windows, the report says the machine was shared. */
 const SHARED_MACHINE_CORES = 0.2;
 
-/** What an agent typically proposes: a catalog type, a small structured payload. */
-const PROPOSAL: ProposeRequest = {
-  actionType: 'rerun_healthcheck',
-  node: 'node-017.eu-west-1',
-  service: 'checkout-api',
-  payload: { probe: 'http', path: '/healthz', timeoutSeconds: 5, reason: 'p99 latency above SLO for 10 minutes' },
-  confidence: 0.92,
-  riskLevel: 0,
-  correlationId: 'incident-2024-0042',
-  rollbackReference: 'deploy/checkout-api@v1.41.2',
-  idempotencyKey: '',
-  ttlSeconds: 0,
-};
-const RESULT = { healthy: true, latencyMs: 42 };
 
 // Nine 2 s rounds rather than five of 3 s: the speed of the whole machine drifts by a
 // quarter within seconds here (the bare server's rate too), and more, closer pairs give a
@@ -129,16 +116,7 @@ async function main(): Promise<void> {
     pools.push(echoRaw);
     if (!(await echoRaw.call(ECHO_SERVICE.reply.path, proposeBytes)).equals(proposeReply)) throw new Error('the bare server answered wrong bytes');
 
-    const lifecycle: Operation = async (worker, timed) => {
-      const client = sdk.take();
-      const options = { timeoutMs: DEADLINE_MS };
-      const proposed = await timed('Propose', () => client.propose({ ...PROPOSAL, correlationId: `bench-${worker}` }, options));
-      const actionId = proposed.action!.actionId;
-      await timed('Approve', () => client.approve({ actionId, reason: 'benchmark' }, options));
-      const claimed = await timed('Execute', () => client.execute({ executorId: `bench-executor-${worker}`, actionId }, options));
-      const done = await timed('Complete', () => client.complete({ actionId, leaseId: claimed.leaseId, result: RESULT }, options));
-      if (done.action?.status !== ActionStatus.ACTION_STATUS_COMPLETED) throw new Error(`action ${actionId} did not complete`);
-    };
+    const lifecycle = lifecycleOperation(sdk, DEADLINE_MS);
     const phases: Record<string, Phase> = {
       echoProposeSized: {
         name: 'echoProposeSized',

@@ -15,31 +15,17 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import PgBoss from 'pg-boss';
-import { ActionStatus } from '../src/gen/actiongate/v1/action.js';
-import type { ProposeRequest } from '../src/gen/actiongate/v1/action_service.js';
 import { freshDatabase, testPostgres, type TestDatabase } from '../test/support/postgres.js';
 import { REPO } from './benchPaths.js';
 import { freePort, startChildServer, type ChildServer } from './childServer.js';
 import { ActionClientPool } from './clientPool.js';
 import { intReader } from './intOption.js';
-import { runLoad, type LoadReport, type Operation } from './loadGenerator.js';
+import { runLoad, type LoadReport } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
+import { lifecycleOperation, PROPOSAL } from './lifecycleWorkload.js';
 
 const DEADLINE_MS = 30_000;
 const QUEUE = 'bench';
-const PROPOSAL: ProposeRequest = {
-  actionType: 'rerun_healthcheck',
-  node: 'node-017.eu-west-1',
-  service: 'checkout-api',
-  payload: { probe: 'http', path: '/healthz', timeoutSeconds: 5, reason: 'p99 latency above SLO for 10 minutes' },
-  confidence: 0.92,
-  riskLevel: 0,
-  correlationId: 'incident-2024-0042',
-  rollbackReference: 'deploy/checkout-api@v1.41.2',
-  idempotencyKey: '',
-  ttlSeconds: 0,
-};
-const RESULT = { healthy: true, latencyMs: 42 };
 
 function settingsFromArgs() {
   const { values } = parseArgs({
@@ -73,19 +59,6 @@ type Settings = ReturnType<typeof settingsFromArgs>;
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-function lifecycle(pool: ActionClientPool): Operation {
-  return async (worker, timed) => {
-    const client = pool.take();
-    const options = { timeoutMs: DEADLINE_MS };
-    const proposed = await timed('Propose', () => client.propose({ ...PROPOSAL, correlationId: `bench-${worker}` }, options));
-    const actionId = proposed.action!.actionId;
-    await timed('Approve', () => client.approve({ actionId, reason: 'benchmark' }, options));
-    const claimed = await timed('Execute', () => client.execute({ executorId: `bench-executor-${worker}`, actionId }, options));
-    const done = await timed('Complete', () => client.complete({ actionId, leaseId: claimed.leaseId, result: RESULT }, options));
-    if (done.action?.status !== ActionStatus.ACTION_STATUS_COMPLETED) throw new Error(`action ${actionId} did not complete`);
-  };
-}
-
 async function replica(database: TestDatabase): Promise<{ server: ChildServer; args: string[] }> {
   const address = `127.0.0.1:${await freePort()}`;
   const args = ['bin/actiongate.js', 'serve', '--listen', address, '--database-url', database.url, '--log-level', 'warn'];
@@ -97,8 +70,8 @@ async function measureLifecycles(address: string, servers: readonly ChildServer[
   const pool = new ActionClientPool(address, settings.channels);
   const serverCpuSeconds = (): number => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
   try {
-    if (settings.jitWarmupMs > 0) await runLoad(lifecycle(pool), { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds });
-    return await runLoad(lifecycle(pool), { ...settings, serverCpuSeconds });
+    if (settings.jitWarmupMs > 0) await runLoad(lifecycleOperation(pool, DEADLINE_MS), { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds });
+    return await runLoad(lifecycleOperation(pool, DEADLINE_MS), { ...settings, serverCpuSeconds });
   } finally {
     pool.close();
   }
