@@ -1,6 +1,5 @@
 import { ValidationError } from '../domain/errors.js';
 import { MAX_JSON_DEPTH } from '../domain/validation.js';
-import { ActionServiceService } from '../gen/actiongate/v1/action_service.js';
 
 const REFUSED = Symbol('refused while decoding');
 
@@ -11,7 +10,7 @@ type Refusal = { readonly [REFUSED]: ValidationError };
  * documented limit, and grpc-js would answer that with INTERNAL. The message is
  * well formed, so the caller gets INVALID_ARGUMENT naming the field instead.
  */
-function refusingTooDeep<T>(decode: (bytes: Buffer) => T, field: string): (bytes: Buffer) => T {
+export function refusingTooDeep<T>(decode: (bytes: Buffer) => T, field: string): (bytes: Buffer) => T {
   return (bytes) => {
     try {
       return decode(bytes);
@@ -27,10 +26,3 @@ function refusingTooDeep<T>(decode: (bytes: Buffer) => T, field: string): (bytes
 export function refusalOf(request: unknown): ValidationError | null {
   return typeof request === 'object' && request !== null && REFUSED in request ? (request as Refusal)[REFUSED] : null;
 }
-
-/** ActionService as generated, with the two requests that carry a Struct decoded under the depth rule. */
-export const ACTION_SERVICE_DEFINITION = {
-  ...ActionServiceService,
-  propose: { ...ActionServiceService.propose, requestDeserialize: refusingTooDeep(ActionServiceService.propose.requestDeserialize, 'payload') },
-  complete: { ...ActionServiceService.complete, requestDeserialize: refusingTooDeep(ActionServiceService.complete.requestDeserialize, 'result') },
-} satisfies typeof ActionServiceService;
