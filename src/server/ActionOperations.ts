@@ -4,7 +4,7 @@ import type { ActionWithHistory, JsonObject } from '../domain/action.js';
 import type { ActionCatalog } from '../domain/catalog.js';
 import { NotFoundError } from '../domain/errors.js';
 import * as lifecycle from '../domain/lifecycle.js';
-import { validateProposal } from '../domain/proposal.js';
+import { validateProposal, type ProposalLimits } from '../domain/proposal.js';
 import { limitText, requireIntactIdentifier, requireIntInRange, requireJsonWithin, requireListWithin, requireText, requireUuid } from '../domain/validation.js';
 import { requireExecutorId, requireLeaseHolder, requireMayRejectAction } from '../domain/roles.js';
 import type * as pb from '../gen/actiongate/v1/action_service.js';
@@ -72,6 +72,24 @@ export function createActionOperations(deps: ActionOperationsDeps): ActionOperat
     return action;
   };
 
+  // Made once per policy in force, not once per proposal.
+  let limits: { readonly policy: PolicyState['current']; readonly limits: ProposalLimits } | null = null;
+  const limitsUnder = (policy: PolicyState['current']): ProposalLimits => {
+    if (limits?.policy !== policy) {
+      limits = {
+        policy,
+        limits: {
+          maxPayloadBytes: config.maxPayloadBytes,
+          maxAttempts: config.maxAttempts,
+          maxPendingTtlSeconds: config.maxPendingTtlSeconds,
+          defaultPendingTtlSeconds: policy.pendingTtlSeconds,
+          approvalsRequired: policy.approvalsRequired,
+        },
+      };
+    }
+    return limits.limits;
+  };
+
   const executeResponse = (action: ActionWithHistory | null): pb.ExecuteResponse => {
     if (action === null || action.lease === null) return { leaseId: '', attempt: 0 };
     return {
@@ -102,7 +120,7 @@ export function createActionOperations(deps: ActionOperationsDeps): ActionOperat
         ctx.actor,
         now,
         catalog,
-        { ...config, defaultPendingTtlSeconds: policy.pendingTtlSeconds, approvalsRequired: policy.approvalsRequired },
+        limitsUnder(policy),
       );
       const { action, replayed } = await store.create(proposal, policyJudge(policy, catalog, now));
       if (!replayed) logTransition(action, ctx.actor);

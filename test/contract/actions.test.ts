@@ -84,6 +84,31 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
     expect(await store.readEvents(0, {}, 100)).toHaveLength(1);
   });
 
+  it('undoes a proposal whose policy step throws after it was written, and chains the others sent with it', async () => {
+    const approving: Judge = (_action, _count, halt) => ({
+      verdict: { rule: 'safe', wouldApprove: true, mode: 'enforce', reason: 'matched' },
+      approve: (a, now) => lifecycle.approve(a, { actor: 'policy:safe', identified: true }, 'policy safe', halt, now, 60_000),
+    });
+    const throwing: Judge = () => ({
+      verdict: { rule: 'broken', wouldApprove: true, mode: 'enforce', reason: 'matched' },
+      approve: () => { throw new ConflictError('the policy step failed after the proposal was written'); },
+    });
+    // Sent in one turn, so a store that commits in batches takes them together.
+    const outcomes = await Promise.allSettled([
+      store.create(newAction({ correlationId: 'first' }), approving),
+      store.create(newAction({ correlationId: 'undone' }), throwing),
+      store.create(newAction({ correlationId: 'third' }), approving),
+      store.create(newAction({ correlationId: 'fourth' })),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    const events = await store.readEvents(0, {}, 100);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => events[0]!.sequence + i));
+    expect(events).toHaveLength(5);
+    expect((await store.listActions({}, 10, null)).map((a) => a.correlationId).sort()).toEqual(['first', 'fourth', 'third']);
+    expect(await store.verifyHistory()).toMatchObject({ ok: true, eventsChecked: 5 });
+  });
+
   it('lets exactly one of concurrent conflicting steps win', async () => {
     const action = await approved(store);
     const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => store.update(action.id, claimAs(`executor-${i}`))));

@@ -37,6 +37,8 @@ export interface GroupCommitOptions {
   readonly onDurabilityLost?: (err: Error) => void;
   /** A write failed for space: free what can be freed (the disk reserve) before essential writes are retried. */
   readonly onDiskFull?: () => void;
+  /** A transaction is starting, or some of its writes were undone: what the jobs cached of it is stale. */
+  readonly forgetCached?: () => void;
 }
 
 /**
@@ -128,15 +130,16 @@ export class GroupCommitter<E> {
     }
     let outcomes: Outcome[] | null;
     try {
-      this.begin.run();
+      this.beginTransaction();
       outcomes = this.runWithoutSavepoints(jobs);
       if (outcomes === null) {
         this.rollback.run();
-        this.begin.run();
+        this.beginTransaction();
         outcomes = jobs.map((job) => this.runInSavepoint(job));
       }
       this.commit.run();
     } catch (err) {
+      this.forgetCached();
       if (this.db.inTransaction) this.rollback.run();
       if (isDiskFull(err)) {
         this.outOfSpace(jobs);
@@ -172,6 +175,15 @@ export class GroupCommitter<E> {
         this.syncDone();
       },
     );
+  }
+
+  private beginTransaction(): void {
+    this.forgetCached();
+    this.begin.run();
+  }
+
+  private forgetCached(): void {
+    this.options.forgetCached?.();
   }
 
   /**
@@ -245,6 +257,7 @@ export class GroupCommitter<E> {
       try {
         outcomes.push({ ok: true, value: job.work(job.sideEffects) });
       } catch (err) {
+        this.forgetCached();
         // Some errors (SQLITE_FULL, IOERR) roll back the whole transaction, not the
         // statement: the batch is gone, and going on would commit later jobs one by one.
         // Out of space, the whole batch is handled as one, rolled back or not.
@@ -267,6 +280,7 @@ export class GroupCommitter<E> {
       this.release.run();
       return { ok: true, value };
     } catch (err) {
+      this.forgetCached();
       if (!this.db.inTransaction || isDiskFull(err)) throw err;
       this.rollbackToSavepoint.run();
       this.release.run();

@@ -83,6 +83,7 @@ export class SqliteActionStore implements ActionStore {
       initiallyDurable: wal.sync(),
       onDurabilityLost,
       onDiskFull: () => space.diskFull(this.committer),
+      forgetCached: () => tables.forgetCached(),
     });
   }
 

@@ -18,6 +18,11 @@ const EVENT_COLUMNS = 'e.*, a.action_type, a.node, a.service FROM action_events 
 /** The transitions a webhook hears of (besides an action created PENDING, which create() records itself). */
 const NOTIFIED_STATUSES: ReadonlySet<HistoryEvent['to']> = new Set(['TERMINATED', 'FAILED']);
 
+interface ChainHead {
+  readonly sequence: number;
+  readonly hash: string;
+}
+
 /** What a committed write hands to listeners. */
 export type StoreEffect = { readonly event: HistoryEvent } | { readonly signal: ControlSignal };
 
@@ -29,6 +34,13 @@ export class SqliteTables {
   private readonly statements = new Map<string, Database.Statement>();
   /** The webhook targets each notification is recorded for; none by default, and then nothing is written. */
   notificationTargets: readonly string[] = [];
+  /**
+   * The chain head and the halt state as this transaction left them, so a batch
+   * of steps reads each once rather than once per step. Only trusted inside a
+   * transaction, and forgotten whenever one starts or anything is undone.
+   */
+  private cachedHead: ChainHead | null = null;
+  private cachedHalt: HaltState | null = null;
 
   constructor(
     readonly db: Database.Database,
@@ -69,13 +81,25 @@ export class SqliteTables {
     return next;
   }
 
-  /** Appends an event to the one history chain: its hash covers the previous event's hash. */
-  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): HistoryEvent {
+  /** Forgets what the current transaction has cached: it is starting, or some of its writes were undone. */
+  forgetCached(): void {
+    this.cachedHead = null;
+    this.cachedHalt = null;
+  }
+
+  private chainHead(): ChainHead {
+    if (this.cachedHead !== null && this.db.inTransaction) return this.cachedHead;
     const last = this.statement('SELECT sequence, hash FROM action_events ORDER BY sequence DESC LIMIT 1').get() as { sequence: number; hash: string | null } | undefined;
     // Numbered after the highest sequence ever issued, not the highest left: an event deleted from the end stays a gap verify can name.
     const issued = this.statement("SELECT seq FROM sqlite_sequence WHERE name = 'action_events'").pluck().get() as number | undefined;
-    const sequence = Math.max(issued ?? 0, last?.sequence ?? 0) + 1;
-    const previousHash = last?.hash ?? GENESIS_HASH;
+    return { sequence: Math.max(issued ?? 0, last?.sequence ?? 0), hash: last?.hash ?? GENESIS_HASH };
+  }
+
+  /** Appends an event to the one history chain: its hash covers the previous event's hash. */
+  appendEvent(action: Action, from: HistoryEvent['from'], reason: string, actor: string, decision: HistoryEvent['decision'] = null): HistoryEvent {
+    const head = this.chainHead();
+    const sequence = head.sequence + 1;
+    const previousHash = head.hash;
     const event = {
       sequence, actionId: action.id, from, to: action.status, actor, reason, at: action.updatedAt, attempt: action.attempt, decision,
     };
@@ -84,6 +108,7 @@ export class SqliteTables {
       `INSERT INTO action_events (sequence, action_id, from_status, to_status, actor, reason, at, attempt, decision, hash, previous_hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(sequence, action.id, from, action.status, actor, reason, event.at, action.attempt, decision, hash, previousHash);
+    this.cachedHead = { sequence, hash };
     if (from !== action.status && NOTIFIED_STATUSES.has(action.status)) this.recordNotification({ eventSequence: sequence });
     return { ...event, actionType: action.actionType, node: action.node, service: action.service, hash, previousHash };
   }
@@ -94,6 +119,7 @@ export class SqliteTables {
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(draft.actionId, draft.executorId, draft.signal, draft.reason, draft.issuedBy, draft.issuedAt, draft.terminateRunning ? 1 : 0);
     const signal = { ...draft, sequence: Number(inserted.lastInsertRowid) };
+    if (draft.actionId === null) this.cachedHalt = null;
     effects.push({ signal });
     if (signal.signal === 'HALT') this.recordNotification({ signalSequence: signal.sequence });
     return signal;
@@ -112,6 +138,12 @@ export class SqliteTables {
   }
 
   haltState(): HaltState {
+    if (this.cachedHalt !== null && this.db.inTransaction) return this.cachedHalt;
+    this.cachedHalt = this.readHaltState();
+    return this.cachedHalt;
+  }
+
+  private readHaltState(): HaltState {
     const row = this.statement(
       "SELECT * FROM control_signals WHERE action_id IS NULL AND signal IN ('HALT', 'UNHALT') ORDER BY sequence DESC LIMIT 1",
     ).get() as SignalRow | undefined;
