@@ -28,7 +28,8 @@ import { lifecycleOperation, PROPOSAL } from './lifecycleWorkload.js';
 const PROPOSE_PATH = '/actiongate.v1.ActionService/Propose';
 const DEADLINE_MS = 30_000;
 const TINY_ECHO = Buffer.alloc(16, 7);
-const TARGET_RATIO = 0.8;
+/** The aim: durable Propose at no less than three quarters of a bare grpc-js server answering the same bytes. */
+const TARGET_RATIO = 0.75;
 /** Above this many cores busy with other work during the windows, the report says the machine was shared. */
 const SHARED_MACHINE_CORES = 0.2;
 
