@@ -18,6 +18,8 @@ export type Work<T> = (tx: PgTransaction) => Promise<T>;
 
 interface Pending {
   readonly work: Work<unknown>;
+  /** The actions the step will lock: locked for the whole batch in one statement before its steps run. */
+  readonly lockIds: readonly string[];
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -36,10 +38,12 @@ type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: f
 
 /**
  * Group commit for PostgreSQL: the steps that arrive while a batch commits run next,
- * together, in one transaction, each under its own SAVEPOINT so a step that is refused
- * changes nothing and leaves the others be. One COMMIT (one WAL flush, one turn of the
- * history head's lock) serves them all, so durable throughput is not capped by how
- * often the disk can flush. Every step's promise settles only after the COMMIT.
+ * together, in one transaction. One COMMIT (one WAL flush, one turn of the history
+ * head's lock) serves them all, so durable throughput is not capped by how often the
+ * disk can flush; the rows they name are locked in one statement and what they change
+ * is written in one (PgTransaction), so neither is capped by round trips per step. A
+ * step that is refused changes nothing and leaves the others be. Every step's promise
+ * settles only after the COMMIT.
  */
 export class PgGroupCommitter {
   private queue: Pending[] = [];
@@ -53,9 +57,10 @@ export class PgGroupCommitter {
     private readonly notificationTargets: () => readonly string[] = () => [],
   ) {}
 
-  run<T>(work: Work<T>): Promise<T> {
+  /** `lockIds`: the actions `work` will lock, if known beforehand (a hint; it may lock others). */
+  run<T>(work: Work<T>, lockIds: readonly string[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work, lockIds, resolve: resolve as (value: unknown) => void, reject });
       if (this.running < PARALLEL_BATCHES) {
         this.running += 1;
         void this.drain();
@@ -75,8 +80,8 @@ export class PgGroupCommitter {
   }
 
   private async commitBatch(batch: readonly Pending[]): Promise<void> {
-    // First without savepoints (two round trips fewer per step); a step that is refused
-    // sends the batch round again with one savepoint per step, so it fails alone.
+    // First without savepoints (two round trips fewer per step); a step refused after it
+    // wrote to the database sends the batch round again with one savepoint per step, so it fails alone.
     let isolate = false;
     for (let attempt = 0; ; attempt += 1) {
       let outcomes: Outcome[] | 'isolate';
@@ -98,8 +103,10 @@ export class PgGroupCommitter {
   }
 
   /**
-   * One transaction over the batch; throws only for what undoes all of it. Without
-   * `isolate` a refused step rolls the whole batch back and asks for another round.
+   * One transaction over the batch; throws only for what undoes all of it. A step refused
+   * before it wrote anything is simply forgotten (PgTransaction holds its changes back).
+   * Without `isolate`, one refused after it wrote rolls the whole batch back and asks for
+   * another round; with it, each step writes its changes under its own savepoint.
    */
   private async once(batch: readonly Pending[], isolate: boolean): Promise<Outcome[] | 'isolate'> {
     const { client, done } = await this.connect();
@@ -108,16 +115,21 @@ export class PgGroupCommitter {
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
+      await tx.lockActions(batch.flatMap((pending) => pending.lockIds));
       const outcomes: Outcome[] = [];
       for (const pending of batch) {
         const mark = tx.mark();
         if (savepoints) await client.query('SAVEPOINT step');
         try {
           outcomes.push({ ok: true, value: await pending.work(tx) });
-          if (savepoints) await client.query('RELEASE SAVEPOINT step');
+          if (savepoints) {
+            await tx.flush();
+            await client.query('RELEASE SAVEPOINT step');
+          }
         } catch (err) {
-          if (!savepoints || isConnectionFailure(err) || isLostRace(err)) throw err;
-          await client.query('ROLLBACK TO SAVEPOINT step');
+          if (isConnectionFailure(err) || isLostRace(err)) throw err;
+          if (savepoints) await client.query('ROLLBACK TO SAVEPOINT step');
+          else if (!tx.untouchedSince(mark)) throw err;
           tx.restore(mark);
           outcomes.push({ ok: false, err });
         }
