@@ -34,6 +34,14 @@ export interface Committed {
   readonly signals: readonly ControlSignal[];
 }
 
+/** Hears what each batch numbered: before its COMMIT, then once it committed or its COMMIT failed. */
+export interface CommitWatcher {
+  committing(effects: Committed): void;
+  committed(effects: Committed): void;
+  /** COMMIT failed: it may or may not have committed. */
+  uncertain(effects: Committed): void;
+}
+
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly err: unknown };
 
 /**
@@ -52,7 +60,7 @@ export class PgGroupCommitter {
   constructor(
     private readonly connect: () => Promise<CheckedOut>,
     private readonly clock: () => number,
-    private readonly committed: (effects: Committed) => void,
+    private readonly watcher: CommitWatcher,
     /** The webhook keys a notification is recorded for, as they stand when a batch starts. */
     private readonly notificationTargets: () => readonly string[] = () => [],
   ) {}
@@ -135,8 +143,14 @@ export class PgGroupCommitter {
         }
       }
       const effects = await tx.finish();
-      await client.query('COMMIT');
-      this.committed(effects);
+      this.watcher.committing(effects);
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        this.watcher.uncertain(effects);
+        throw err;
+      }
+      this.watcher.committed(effects);
       return outcomes;
     } catch (err) {
       broken = await rollback(client, err);

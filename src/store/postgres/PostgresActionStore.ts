@@ -77,9 +77,19 @@ export class PostgresActionStore implements ActionStore {
     this.committer = new PgGroupCommitter(
       () => this.connect(),
       clock,
-      (effects) => {
-        this.events.committed(effects.events);
-        this.signals.committed(effects.signals);
+      {
+        committing: (effects) => {
+          this.events.committing(effects.events);
+          this.signals.committing(effects.signals);
+        },
+        committed: (effects) => {
+          this.events.committed(effects.events);
+          this.signals.committed(effects.signals);
+        },
+        uncertain: (effects) => {
+          this.events.uncertain(effects.events);
+          this.signals.uncertain(effects.signals);
+        },
       },
       () => this.notificationTargets,
     );
