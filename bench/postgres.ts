@@ -24,6 +24,7 @@ import { REPO } from './benchPaths.js';
 import { freePort, startChildServer, type ChildServer } from './childServer.js';
 import { bareLifecycleOperation, captureLifecycle, startBareLifecycleServer, type WireStep } from './bareLifecycle.js';
 import { ActionClientPool, RawClientPool } from './clientPool.js';
+import { commandCpuSeconds } from './cpuTime.js';
 import { intReader } from './intOption.js';
 import { runLoad, type LoadReport } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
@@ -74,8 +75,10 @@ async function replica(database: TestDatabase): Promise<{ server: ChildServer; a
 /** A JIT warmup window (unmeasured), then the measured one. */
 async function measure(operation: Operation, servers: readonly ChildServer[], settings: Settings): Promise<LoadReport> {
   const serverCpuSeconds = (): number => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
-  if (settings.jitWarmupMs > 0) await runLoad(operation, { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds });
-  return runLoad(operation, { ...settings, serverCpuSeconds });
+  // Every process of a PostgreSQL server on this machine (all its databases); 0 for one elsewhere.
+  const databaseCpuSeconds = (): number => commandCpuSeconds('postgres');
+  if (settings.jitWarmupMs > 0) await runLoad(operation, { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds, databaseCpuSeconds });
+  return runLoad(operation, { ...settings, serverCpuSeconds, databaseCpuSeconds });
 }
 
 /** Lifecycles per second through `address` (one replica, or several comma-separated). */
@@ -109,6 +112,7 @@ function summary(report: LoadReport) {
     latency: report.latency,
     serverCpuCores: report.serverCpuCores,
     clientCpuCores: report.clientCpuCores,
+    postgresCpuCores: report.databaseCpuCores,
     otherCpuCores: report.otherCpuCores,
   };
 }
@@ -168,14 +172,14 @@ async function main(): Promise<void> {
     servers.push(a.server);
     const steps = await captureLifecycle(a.server.address, DEADLINE_MS);
     const one = await measureLifecycles(a.server.address, [a.server], settings);
-    log(`one replica: ${one.operationsPerSecond} lifecycles/s, server ${one.serverCpuCores} cores`);
+    log(`one replica: ${one.operationsPerSecond} lifecycles/s, server ${one.serverCpuCores} cores, postgres ${one.databaseCpuCores}, others ${one.otherCpuCores}`);
     const b = await replica(actiongateDb);
     servers.push(b.server);
     const two = await measureLifecycles(`${a.server.address},${b.server.address}`, servers, settings);
-    log(`two replicas: ${two.operationsPerSecond} lifecycles/s, servers ${two.serverCpuCores} cores`);
+    log(`two replicas: ${two.operationsPerSecond} lifecycles/s, servers ${two.serverCpuCores} cores, postgres ${two.databaseCpuCores}, others ${two.otherCpuCores}`);
     for (const server of servers.splice(0)) await server.stop();
     const ceiling = await measureCeiling(steps, settings);
-    log(`bare grpc-js: ${ceiling.report.operationsPerSecond} bare lifecycles/s, server ${ceiling.report.serverCpuCores} cores`);
+    log(`bare grpc-js: ${ceiling.report.operationsPerSecond} bare lifecycles/s, server ${ceiling.report.serverCpuCores} cores, others ${ceiling.report.otherCpuCores}`);
     const pgBoss = await measurePgBoss(bossDb, settings);
 
     const report = {
@@ -219,6 +223,7 @@ async function main(): Promise<void> {
         latency: ceiling.report.latency,
         serverCpuCores: ceiling.report.serverCpuCores,
         clientCpuCores: ceiling.report.clientCpuCores,
+        postgresCpuCores: ceiling.report.databaseCpuCores,
         otherCpuCores: ceiling.report.otherCpuCores,
       },
       pgBoss,
