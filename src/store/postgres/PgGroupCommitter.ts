@@ -122,7 +122,7 @@ export class PgGroupCommitter {
     const savepoints = isolate && batch.length > 1;
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
+      await tx.begin();
       await tx.lockActions(batch.flatMap((pending) => pending.lockIds));
       const outcomes: Outcome[] = [];
       for (const pending of batch) {

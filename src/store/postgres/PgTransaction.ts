@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Action, HistoryEvent } from '../../domain/action.js';
 import type { ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import { chainInput } from '../../domain/historyChain.js';
@@ -9,7 +9,7 @@ import { actionFromRow, eventFromRow } from './pgRows.js';
 import { lockAction, lockActions, type ActionWithEventsRow } from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
 import { writeActions, writeActionsAndEvents } from './sql/batchWrites.js';
-import { insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock } from './sql/controlSql.js';
+import { BEGIN_SHARING_HALT, haltFromRow, insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock, type HaltRow } from './sql/controlSql.js';
 import { lockHistoryHead } from './sql/historyHead.js';
 import { insertMessages } from './sql/outboxSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
@@ -64,6 +64,13 @@ export class PgTransaction implements Queryable {
     readonly now: number,
     private readonly notificationTargets: readonly string[] = [],
   ) {}
+
+  /** Begins the transaction, reading the halt state under a shared lock on the way (one round trip). */
+  async begin(): Promise<void> {
+    // Two statements in one simple query: pg answers with one result per statement.
+    const results = (await this.client.query(BEGIN_SHARING_HALT)) as unknown as [QueryResult, QueryResult<HaltRow>];
+    this.halt = haltFromRow(results[1].rows[0]);
+  }
 
   /** Runs a statement after writing the changes held back, so it sees them. */
   async run<R extends QueryResultRow>(statement: Statement, values: readonly unknown[]): Promise<R[]> {

@@ -3,7 +3,7 @@ import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/
 import { signalFromRow, type SignalRow } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
 
-type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
+export type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
 
 const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, s.*
   FROM halt_state h LEFT JOIN control_signals s ON s.sequence = h.signal_sequence WHERE h.id = 1`;
@@ -21,6 +21,16 @@ export type HaltLock = 'none' | 'share' | 'update';
 
 export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<HaltState> {
   const [row] = await q.run<HaltRow>(lock === 'update' ? LOCK_HALT : lock === 'share' ? SHARE_HALT : READ_HALT, []);
+  return haltFromRow(row);
+}
+
+/**
+ * BEGIN and the halt state under a shared lock, as one simple query (two statements, one
+ * round trip; neither takes parameters): a batch of steps needs both before anything else.
+ */
+export const BEGIN_SHARING_HALT = `BEGIN; ${SHARE_HALT.text}`;
+
+export function haltFromRow(row: HaltRow | undefined): HaltState {
   if (row === undefined) throw new Error('halt_state has no row: the schema is incomplete');
   if (row.sequence === null) return NOT_HALTED;
   const signal = signalFromRow(row as SignalRow);
