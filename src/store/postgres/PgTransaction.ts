@@ -9,7 +9,7 @@ import { actionFromRow, eventFromRow } from './pgRows.js';
 import { lockAction, lockActions, type ActionWithEventsRow } from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
 import { writeActions, writeActionsAndEvents } from './sql/batchWrites.js';
-import { BEGIN_SHARING_HALT, haltFromRow, insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock, type HaltRow } from './sql/controlSql.js';
+import { BEGIN_SHARING_HALT, haltFromRow, insertSignal, readHaltAgain, lockSignalHead, advanceSignalHead, readHalt, type HaltLock, type HaltRow } from './sql/controlSql.js';
 import { lockHistoryHead } from './sql/historyHead.js';
 import { insertMessages } from './sql/outboxSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
@@ -69,7 +69,7 @@ export class PgTransaction implements Queryable {
   async begin(): Promise<void> {
     // Two statements in one simple query: pg answers with one result per statement.
     const results = (await this.client.query(BEGIN_SHARING_HALT)) as unknown as [QueryResult, QueryResult<HaltRow>];
-    this.halt = haltFromRow(results[1].rows[0]);
+    this.halt = haltFromRow(results[1].rows[0]) ?? (await readHaltAgain(this.direct));
   }
 
   /** Runs a statement after writing the changes held back, so it sees them. */

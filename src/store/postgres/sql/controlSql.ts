@@ -3,9 +3,9 @@ import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/
 import { signalFromRow, type SignalRow } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
 
-export type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
+export type HaltRow = { halted: boolean; halt_terminates: boolean; halt_signal: number | null } & { [K in keyof SignalRow]: SignalRow[K] | null };
 
-const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, s.*
+const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, h.signal_sequence AS halt_signal, s.*
   FROM halt_state h LEFT JOIN control_signals s ON s.sequence = h.signal_sequence WHERE h.id = 1`;
 const READ_HALT = statement('read_halt', HALT_COLUMNS);
 // Claims, approvals and proposals hold it shared until they commit; Halt and Unhalt exclusively.
@@ -21,7 +21,15 @@ export type HaltLock = 'none' | 'share' | 'update';
 
 export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<HaltState> {
   const [row] = await q.run<HaltRow>(lock === 'update' ? LOCK_HALT : lock === 'share' ? SHARE_HALT : READ_HALT, []);
-  return haltFromRow(row);
+  return haltFromRow(row) ?? readHaltAgain(q);
+}
+
+/** After a locking read that could not see the halt's signal (see haltFromRow): the lock is held, the signal committed. */
+export async function readHaltAgain(q: Queryable): Promise<HaltState> {
+  const [row] = await q.run<HaltRow>(READ_HALT, []);
+  const halt = haltFromRow(row);
+  if (halt === null) throw new Error('halt_state names a control signal that does not exist: the schema is incomplete');
+  return halt;
 }
 
 /**
@@ -30,9 +38,17 @@ export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<H
  */
 export const BEGIN_SHARING_HALT = `BEGIN; ${SHARE_HALT.text}`;
 
-export function haltFromRow(row: HaltRow | undefined): HaltState {
+/**
+ * The halt state a row shows; null when the row names a signal the statement did not see.
+ * A locking read that waited for a Halt or Unhalt gets the halt row as that commit left it
+ * (READ COMMITTED rechecks the row it locks), but the signal the same commit inserted is
+ * newer than the statement's snapshot: the row must then be read again, never taken as
+ * "not halted".
+ */
+export function haltFromRow(row: HaltRow | undefined): HaltState | null {
   if (row === undefined) throw new Error('halt_state has no row: the schema is incomplete');
-  if (row.sequence === null) return NOT_HALTED;
+  if (row.halt_signal === null) return NOT_HALTED;
+  if (row.sequence === null) return null;
   const signal = signalFromRow(row as SignalRow);
   return { halted: row.halted, terminateRunning: row.halted && row.halt_terminates, signal };
 }
