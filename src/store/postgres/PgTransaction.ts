@@ -9,7 +9,7 @@ import { actionFromRow, eventFromRow } from './pgRows.js';
 import { lockAction, lockActions, type ActionWithEventsRow } from './sql/actionReads.js';
 import { insertAction } from './sql/actionWrites.js';
 import { writeActions, writeActionsAndEvents } from './sql/batchWrites.js';
-import { BEGIN_SHARING_HALT, haltFromRow, insertSignal, readHaltAgain, lockSignalHead, advanceSignalHead, readHalt, type HaltLock, type HaltRow } from './sql/controlSql.js';
+import { BEGIN_SHARING_HALT, haltFromRow, insertSignal, lockSignalHead, advanceSignalHead, readHalt, type HaltLock, type HaltRow } from './sql/controlSql.js';
 import { lockHistoryHead } from './sql/historyHead.js';
 import { insertMessages } from './sql/outboxSql.js';
 import type { Queryable, Statement } from './sql/Statement.js';
@@ -34,9 +34,9 @@ export interface TransactionMark {
 
 /**
  * One transaction on one pooled connection. Locks are always taken in one order, so
- * two replicas' transactions never wait on each other in a circle:
- * halt_state, then signal_head, then action rows, then history_head (last: taken by
- * `finish` and held only until COMMIT). Within a group-commit batch the steps' own
+ * two replicas' transactions never wait on each other in a circle: the halt lock
+ * (sql/controlSql.ts), then signal_head, then action rows, then history_head (last: taken
+ * by `finish` and held only until COMMIT). Within a group-commit batch the steps' own
  * orders interleave; a deadlock that causes is retried by the committer.
  *
  * Steps change the action rows they hold in memory (HeldActions); the changes are written
@@ -65,11 +65,11 @@ export class PgTransaction implements Queryable {
     private readonly notificationTargets: readonly string[] = [],
   ) {}
 
-  /** Begins the transaction, reading the halt state under a shared lock on the way (one round trip). */
+  /** Begins the transaction, taking the halt lock shared and reading the halt state on the way (one round trip). */
   async begin(): Promise<void> {
-    // Two statements in one simple query: pg answers with one result per statement.
-    const results = (await this.client.query(BEGIN_SHARING_HALT)) as unknown as [QueryResult, QueryResult<HaltRow>];
-    this.halt = haltFromRow(results[1].rows[0]) ?? (await readHaltAgain(this.direct));
+    // Several statements in one simple query: pg answers with one result per statement, the halt's last.
+    const results = (await this.client.query(BEGIN_SHARING_HALT)) as unknown as QueryResult<HaltRow>[];
+    this.halt = haltFromRow(results[results.length - 1]!.rows[0]);
   }
 
   /** Runs a statement after writing the changes held back, so it sees them. */
@@ -94,14 +94,14 @@ export class PgTransaction implements Queryable {
     if (this.held.hasWrites) await writeActions(this.direct, this.held.takeWrites());
   }
 
-  /** The shared halt state, locked against a concurrent Halt (share) or for changing it (update). */
+  /** The shared halt state, with the halt lock held against a concurrent Halt (share) or for changing it (update). */
   async haltState(lock: Exclude<HaltLock, 'none'> = 'share'): Promise<HaltState> {
     if (this.halt === null || lock === 'update') this.halt = await readHalt(this.direct, lock);
     return this.halt;
   }
 
   /**
-   * Locks the actions a batch's steps name, in one statement, after the halt state (the
+   * Locks the actions a batch's steps name, in one statement, after the halt lock (the
    * lock order): the steps then find them held. Ids that name no action are left out.
    */
   async lockActions(actionIds: readonly string[]): Promise<void> {

@@ -3,14 +3,22 @@ import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/
 import { signalFromRow, type SignalRow } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
 
-export type HaltRow = { halted: boolean; halt_terminates: boolean; halt_signal: number | null } & { [K in keyof SignalRow]: SignalRow[K] | null };
+export type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
 
-const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, h.signal_sequence AS halt_signal, s.*
+const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, s.*
   FROM halt_state h LEFT JOIN control_signals s ON s.sequence = h.signal_sequence WHERE h.id = 1`;
 const READ_HALT = statement('read_halt', HALT_COLUMNS);
-// Claims, approvals and proposals hold it shared until they commit; Halt and Unhalt exclusively.
-const SHARE_HALT = statement('share_halt', `${HALT_COLUMNS} FOR SHARE OF h`);
-const LOCK_HALT = statement('lock_halt', `${HALT_COLUMNS} FOR UPDATE OF h`);
+/*
+ * What orders every write against Halt and Unhalt: claims, approvals and proposals hold this
+ * lock shared until they commit, Halt and Unhalt exclusively, and the halt is read by the
+ * statement after it, whose snapshot sees whatever Halt the lock waited for. An advisory lock
+ * (key 2, 0; 1 is the policy's per-service lock) rather than a row lock on halt_state: sharing
+ * it writes nothing, where a shared row lock is written into the row (a MultiXact once two
+ * transactions hold it), and a locking read that waits for a Halt sees the halt row as the
+ * Halt left it but not the signal the Halt inserted beside it.
+ */
+const SHARE_HALT_LOCK = statement('share_halt_lock', 'SELECT pg_advisory_xact_lock_shared(2, 0)');
+const TAKE_HALT_LOCK = statement('take_halt_lock', 'SELECT pg_advisory_xact_lock(2, 0)');
 const WRITE_HALT = statement(
   'write_halt',
   'UPDATE halt_state SET halted = $1, terminate_running = $2, signal_sequence = $3 WHERE id = 1',
@@ -20,35 +28,20 @@ const WRITE_HALT = statement(
 export type HaltLock = 'none' | 'share' | 'update';
 
 export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<HaltState> {
-  const [row] = await q.run<HaltRow>(lock === 'update' ? LOCK_HALT : lock === 'share' ? SHARE_HALT : READ_HALT, []);
-  return haltFromRow(row) ?? readHaltAgain(q);
-}
-
-/** After a locking read that could not see the halt's signal (see haltFromRow): the lock is held, the signal committed. */
-export async function readHaltAgain(q: Queryable): Promise<HaltState> {
+  if (lock !== 'none') await q.run(lock === 'update' ? TAKE_HALT_LOCK : SHARE_HALT_LOCK, []);
   const [row] = await q.run<HaltRow>(READ_HALT, []);
-  const halt = haltFromRow(row);
-  if (halt === null) throw new Error('halt_state names a control signal that does not exist: the schema is incomplete');
-  return halt;
+  return haltFromRow(row);
 }
 
 /**
- * BEGIN and the halt state under a shared lock, as one simple query (two statements, one
- * round trip; neither takes parameters): a batch of steps needs both before anything else.
+ * BEGIN, the halt lock shared and the halt state, as one simple query (three statements,
+ * one round trip; none takes parameters): a batch of steps needs them before anything else.
  */
-export const BEGIN_SHARING_HALT = `BEGIN; ${SHARE_HALT.text}`;
+export const BEGIN_SHARING_HALT = `BEGIN; ${SHARE_HALT_LOCK.text}; ${READ_HALT.text}`;
 
-/**
- * The halt state a row shows; null when the row names a signal the statement did not see.
- * A locking read that waited for a Halt or Unhalt gets the halt row as that commit left it
- * (READ COMMITTED rechecks the row it locks), but the signal the same commit inserted is
- * newer than the statement's snapshot: the row must then be read again, never taken as
- * "not halted".
- */
-export function haltFromRow(row: HaltRow | undefined): HaltState | null {
+export function haltFromRow(row: HaltRow | undefined): HaltState {
   if (row === undefined) throw new Error('halt_state has no row: the schema is incomplete');
-  if (row.halt_signal === null) return NOT_HALTED;
-  if (row.sequence === null) return null;
+  if (row.sequence === null) return NOT_HALTED;
   const signal = signalFromRow(row as SignalRow);
   return { halted: row.halted, terminateRunning: row.halted && row.halt_terminates, signal };
 }
