@@ -15,6 +15,8 @@ export interface LoadOptions {
   readonly durationMs: number;
   /** CPU seconds used so far by the server under load, read at both ends of the window. */
   readonly serverCpuSeconds: () => number;
+  /** CPU seconds used so far by the database server the server uses, if it runs on this machine. */
+  readonly databaseCpuSeconds?: () => number;
 }
 
 export interface LoadReport {
@@ -36,11 +38,14 @@ export interface LoadReport {
   /** Server CPU time per successful RPC in the window, in microseconds. */
   readonly serverCpuMicrosPerRpc: number;
   /**
-   * Cores busy with anything but the client and the server (other processes, the kernel's
+   * Cores busy with anything but the client, the server and the database server when it is
+   * measured (other processes, the kernel's
    * own threads, steal) during the window. Near 0 on a quiet machine; when it is not,
    * the figures of this window were measured while sharing the machine.
    */
   readonly otherCpuCores: number;
+  /** Share of one core used by the database server during the window; null when not measured. */
+  readonly databaseCpuCores: number | null;
 }
 
 const round = (value: number, digits = 1): number => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -99,12 +104,15 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
   let serverCpuEnd = 0;
   let machineCpuStart = 0;
   let machineCpuEnd = 0;
+  let databaseCpuStart = 0;
+  let databaseCpuEnd = 0;
   const window = new Promise<void>((resolve) => {
     setTimeout(() => {
       measuring = true;
       windowStart = performance.now();
       clientCpuStart = process.cpuUsage();
       serverCpuStart = options.serverCpuSeconds();
+      databaseCpuStart = options.databaseCpuSeconds?.() ?? 0;
       machineCpuStart = machineBusyCpuSeconds();
       setTimeout(() => {
         measuring = false;
@@ -112,6 +120,7 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
         windowEnd = performance.now();
         clientCpuEnd = process.cpuUsage(clientCpuStart);
         serverCpuEnd = options.serverCpuSeconds();
+        databaseCpuEnd = options.databaseCpuSeconds?.() ?? 0;
         machineCpuEnd = machineBusyCpuSeconds();
         resolve();
       }, options.durationMs);
@@ -132,7 +141,8 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
   }
   const serverCpu = serverCpuEnd - serverCpuStart;
   const clientCpu = (clientCpuEnd.user + clientCpuEnd.system) / 1e6;
-  const otherCpu = Math.max(0, machineCpuEnd - machineCpuStart - serverCpu - clientCpu);
+  const databaseCpu = databaseCpuEnd - databaseCpuStart;
+  const otherCpu = Math.max(0, machineCpuEnd - machineCpuStart - serverCpu - clientCpu - databaseCpu);
   return {
     concurrency: options.concurrency,
     measuredSeconds: round(seconds, 3),
@@ -146,5 +156,6 @@ export async function runLoad(operation: Operation, options: LoadOptions): Promi
     serverCpuCores: round(serverCpu / seconds, 2),
     serverCpuMicrosPerRpc: rpcs === 0 ? 0 : round((serverCpu * 1e6) / rpcs),
     otherCpuCores: round(otherCpu / seconds, 2),
+    databaseCpuCores: options.databaseCpuSeconds === undefined ? null : round(databaseCpu / seconds, 2),
   };
 }

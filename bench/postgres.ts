@@ -6,6 +6,10 @@
 //   actiongate: full lifecycles (Propose, Approve, Execute, Complete: four durable gRPC calls)
 //     per second against one replica, then against two replicas sharing the database
 //     (the SDK's --server list form, round-robin), each `node bin/actiongate.js serve --database-url`.
+//   the gRPC ceiling: "bare lifecycles" per second against a bare grpc-js server (bench/echoServer.ts):
+//     the same four calls in sequence, each carrying the bytes a real lifecycle's call carried both
+//     ways, under the same load (concurrency, channels, windows). No store and no decoding: what
+//     four grpc-js calls per lifecycle allow on this machine whatever the database does.
 //   pg-boss: jobs per second for send (insert(), batches of --send-batch), then fetch
 //     (batchSize --fetch-batch) + complete (the ids of each fetch in one call), from
 //     --boss-workers loops: the batching pg-boss's documentation recommends for throughput.
@@ -18,11 +22,14 @@ import PgBoss from 'pg-boss';
 import { freshDatabase, testPostgres, type TestDatabase } from '../test/support/postgres.js';
 import { REPO } from './benchPaths.js';
 import { freePort, startChildServer, type ChildServer } from './childServer.js';
-import { ActionClientPool } from './clientPool.js';
+import { bareLifecycleOperation, captureLifecycle, startBareLifecycleServer, type WireStep } from './bareLifecycle.js';
+import { ActionClientPool, RawClientPool } from './clientPool.js';
+import { commandCpuSeconds } from './cpuTime.js';
 import { intReader } from './intOption.js';
 import { runLoad, type LoadReport } from './loadGenerator.js';
 import { machineInfo, round3 } from './machineInfo.js';
 import { lifecycleOperation, PROPOSAL } from './lifecycleWorkload.js';
+import type { Operation } from './loadGenerator.js';
 
 const DEADLINE_MS = 30_000;
 const QUEUE = 'bench';
@@ -65,15 +72,34 @@ async function replica(database: TestDatabase): Promise<{ server: ChildServer; a
   return { server: await startChildServer(`replica ${address}`, args, address, REPO), args };
 }
 
+/** A JIT warmup window (unmeasured), then the measured one. */
+async function measure(operation: Operation, servers: readonly ChildServer[], settings: Settings): Promise<LoadReport> {
+  const serverCpuSeconds = (): number => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  // Every process of a PostgreSQL server on this machine (all its databases); 0 for one elsewhere.
+  const databaseCpuSeconds = (): number => commandCpuSeconds('postgres');
+  if (settings.jitWarmupMs > 0) await runLoad(operation, { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds, databaseCpuSeconds });
+  return runLoad(operation, { ...settings, serverCpuSeconds, databaseCpuSeconds });
+}
+
 /** Lifecycles per second through `address` (one replica, or several comma-separated). */
 async function measureLifecycles(address: string, servers: readonly ChildServer[], settings: Settings): Promise<LoadReport> {
   const pool = new ActionClientPool(address, settings.channels);
-  const serverCpuSeconds = (): number => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
   try {
-    if (settings.jitWarmupMs > 0) await runLoad(lifecycleOperation(pool, DEADLINE_MS), { ...settings, warmupMs: 0, durationMs: settings.jitWarmupMs, serverCpuSeconds });
-    return await runLoad(lifecycleOperation(pool, DEADLINE_MS), { ...settings, serverCpuSeconds });
+    return await measure(lifecycleOperation(pool, DEADLINE_MS), servers, settings);
   } finally {
     pool.close();
+  }
+}
+
+/** Bare lifecycles per second: the ceiling four grpc-js calls per lifecycle put on this machine. */
+async function measureCeiling(steps: readonly WireStep[], settings: Settings): Promise<{ report: LoadReport; command: string }> {
+  const { server, command } = await startBareLifecycleServer(steps);
+  const pool = new RawClientPool(server.address, settings.channels, DEADLINE_MS);
+  try {
+    return { report: await measure(bareLifecycleOperation(pool, steps), [server], settings), command };
+  } finally {
+    pool.close();
+    await server.stop();
   }
 }
 
@@ -86,6 +112,7 @@ function summary(report: LoadReport) {
     latency: report.latency,
     serverCpuCores: report.serverCpuCores,
     clientCpuCores: report.clientCpuCores,
+    postgresCpuCores: report.databaseCpuCores,
     otherCpuCores: report.otherCpuCores,
   };
 }
@@ -143,13 +170,16 @@ async function main(): Promise<void> {
   try {
     const a = await replica(actiongateDb);
     servers.push(a.server);
+    const steps = await captureLifecycle(a.server.address, DEADLINE_MS);
     const one = await measureLifecycles(a.server.address, [a.server], settings);
-    log(`one replica: ${one.operationsPerSecond} lifecycles/s, server ${one.serverCpuCores} cores`);
+    log(`one replica: ${one.operationsPerSecond} lifecycles/s, server ${one.serverCpuCores} cores, postgres ${one.databaseCpuCores}, others ${one.otherCpuCores}`);
     const b = await replica(actiongateDb);
     servers.push(b.server);
     const two = await measureLifecycles(`${a.server.address},${b.server.address}`, servers, settings);
-    log(`two replicas: ${two.operationsPerSecond} lifecycles/s, servers ${two.serverCpuCores} cores`);
+    log(`two replicas: ${two.operationsPerSecond} lifecycles/s, servers ${two.serverCpuCores} cores, postgres ${two.databaseCpuCores}, others ${two.otherCpuCores}`);
     for (const server of servers.splice(0)) await server.stop();
+    const ceiling = await measureCeiling(steps, settings);
+    log(`bare grpc-js: ${ceiling.report.operationsPerSecond} bare lifecycles/s, server ${ceiling.report.serverCpuCores} cores, others ${ceiling.report.otherCpuCores}`);
     const pgBoss = await measurePgBoss(bossDb, settings);
 
     const report = {
@@ -163,21 +193,43 @@ async function main(): Promise<void> {
         load: 'one closed-loop worker per unit of concurrency, each running whole lifecycles back to back over `channels` SDK ' +
           'clients; with two replicas each client holds the list of both addresses (round_robin); warmup, then a fixed window',
         pgBossMethod: 'insert() in batches of send-batch, then boss-workers loops of fetch(batchSize: fetch-batch) + complete(ids)',
+        bareServer: ceiling.command,
+        ceilingMethod: 'a bare lifecycle is four unary calls in sequence to the bare grpc-js server (bench/echoServer.ts, ' +
+          'no store, messages not decoded), each sending the bytes one real Propose, Approve, Execute and Complete sent ' +
+          'to a replica at the start of this run and answered with the bytes that replica answered; sent pre-encoded by ' +
+          'raw grpc-js clients (replies not decoded, where the SDK decodes them), so if anything the ceiling is ' +
+          'generous; same concurrency, channels, warmups and window as the lifecycles',
+        bytes: Object.fromEntries(steps.map((step) => [step.rpc, { request: step.request.length, response: step.reply.length }])),
       },
       summary: {
         lifecyclesPerSecondOneReplica: one.operationsPerSecond,
         lifecyclesPerSecondTwoReplicas: two.operationsPerSecond,
         pgBossJobsPerSecond: pgBoss.jobsPerSecond,
+        grpcCeilingLifecyclesPerSecond: ceiling.report.operationsPerSecond,
+        lifecyclesToCeilingRatio: round3(one.operationsPerSecond / ceiling.report.operationsPerSecond),
+        /** Whether even a store that cost nothing could meet the pg-boss aim on this machine with grpc-js. */
+        ceilingReachesPgBoss: ceiling.report.operationsPerSecond >= pgBoss.jobsPerSecond,
         oneReplicaToPgBoss: round3(one.operationsPerSecond / pgBoss.jobsPerSecond),
         twoReplicasToOne: round3(two.operationsPerSecond / one.operationsPerSecond),
         meetsPgBossAim: one.operationsPerSecond >= pgBoss.jobsPerSecond,
         meetsReplicaAim: two.operationsPerSecond >= one.operationsPerSecond,
       },
       actiongate: { oneReplica: summary(one), twoReplicas: summary(two) },
+      grpcCeiling: {
+        bareLifecyclesPerSecond: ceiling.report.operationsPerSecond,
+        rpcsPerSecond: round3(ceiling.report.operationsPerSecond * 4),
+        failedOperations: ceiling.report.failedOperations,
+        errors: ceiling.report.errors,
+        latency: ceiling.report.latency,
+        serverCpuCores: ceiling.report.serverCpuCores,
+        clientCpuCores: ceiling.report.clientCpuCores,
+        postgresCpuCores: ceiling.report.databaseCpuCores,
+        otherCpuCores: ceiling.report.otherCpuCores,
+      },
       pgBoss,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    const failed = one.failedOperations + two.failedOperations;
+    const failed = one.failedOperations + two.failedOperations + ceiling.report.failedOperations;
     if (failed > 0) throw new Error(`${failed} lifecycles failed; see "errors"`);
   } finally {
     await Promise.all(servers.map((server) => server.stop()));

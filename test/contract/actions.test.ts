@@ -118,6 +118,32 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
     expect(stored!.history.filter((e) => e.to === 'RUNNING')).toHaveLength(1);
   });
 
+  it('steps committed together see what the ones before them did, and one refused among them leaves the rest be', async () => {
+    // Three steps per action at once, so the store commits several of them together (group commit).
+    const actions = await Promise.all(Array.from({ length: 8 }, async () => (await store.create(newAction())).action));
+    const refuse = (): never => {
+      throw new ConflictError('refused');
+    };
+    const outcomes = await Promise.allSettled(actions.flatMap((a, i) => [
+      store.update(a.id, approveBy('approver-1')),
+      store.update(a.id, refuse),
+      store.update(a.id, claimAs(`executor-${i}`)),
+    ]));
+    for (const [i, action] of actions.entries()) {
+      const [approval, refusal, claim] = outcomes.slice(i * 3, i * 3 + 3);
+      expect(approval!.status).toBe('fulfilled');
+      expect(refusal!.status === 'rejected' && refusal!.reason).toBeInstanceOf(ConflictError);
+      expect(claim!.status).toBe('fulfilled');
+      const claimed = (claim as PromiseFulfilledResult<Awaited<ReturnType<ActionStore['update']>>>).value;
+      expect(claimed).toMatchObject({ status: 'RUNNING', lease: { executorId: `executor-${i}` } });
+      expect(claimed.history.map((e) => e.to)).toEqual(['PENDING', 'APPROVED', 'RUNNING']);
+      expect(await store.getAction(action.id)).toEqual(claimed);
+    }
+    const events = await store.readEvents(0, {}, 100);
+    expect(events.map((e) => e.sequence)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(await store.verifyHistory()).toMatchObject({ ok: true, eventsChecked: 24 });
+  });
+
   it('claims the oldest matching approved action, each once, and skips paused ones', async () => {
     const first = await approved(store, { node: 'n1' });
     const second = await approved(store, { node: 'n2', actionType: 'collect_diagnostics' });
@@ -181,6 +207,15 @@ describe.each(BACKENDS)('store contract, actions: $name', (backend) => {
     expect(first!.action).toMatchObject({ status: 'APPROVED', autonomousEligible: true, policyVerdict: { rule: 'safe-api', wouldApprove: true, mode: 'enforce' } });
     expect(first!.action.history.map((e) => e.to)).toEqual(['PENDING', 'APPROVED']);
     expect(await store.getAction(first!.action.id)).toEqual(first!.action);
+
+    // Proposed at once, committed together: each counts the ones judged before it in the same transaction.
+    const concurrent = new Map<string, number>();
+    const countingJudge: Judge = (action, approvalsThisHour) => {
+      concurrent.set(action.correlationId, approvalsThisHour());
+      return { verdict: { rule: 'rate', wouldApprove: true, mode: 'recommend', reason: 'matched' }, approve: null };
+    };
+    await Promise.all(Array.from({ length: 6 }, () => store.create(newAction({ service: 'queue' }), countingJudge)));
+    expect([...concurrent.values()].sort()).toEqual([0, 1, 2, 3, 4, 5]);
 
     const recommend: Judge = () => ({ verdict: { rule: '', wouldApprove: false, mode: 'recommend', reason: 'no rule' }, approve: null });
     const { action } = await store.create(newAction(), recommend);

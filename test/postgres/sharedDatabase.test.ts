@@ -1,15 +1,15 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../src/domain/action.js';
-import type { ControlSignal } from '../../src/domain/controlSignal.js';
-import { IllegalTransitionError } from '../../src/domain/errors.js';
+import type { ControlSignal, HaltState } from '../../src/domain/controlSignal.js';
+import { IllegalTransitionError, PreconditionError } from '../../src/domain/errors.js';
 import * as lifecycle from '../../src/domain/lifecycle.js';
 import type { Decide } from '../../src/store/ActionStore.js';
 import { loadMigrations, migrate } from '../../src/store/postgres/migrate.js';
 import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
 import { StartupError } from '../../src/shared/StartupError.js';
 import { newAction } from '../contract/backends.js';
-import { approveBy, running } from '../contract/steps.js';
+import { approveBy, approved, claimAs, running } from '../contract/steps.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -93,6 +93,34 @@ describe('PostgreSQL store shared by replicas', () => {
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(IllegalTransitionError);
     expect((await b.getAction(action.id))!.history.map((e) => e.to)).toEqual(['PENDING', 'EXPIRED']);
+  });
+
+  it('a halt committed on one replica stops every claim the other commits after it: none runs unpaused', async () => {
+    const a = await open();
+    const b = await open();
+    const ids = (await Promise.all(Array.from({ length: 160 }, () => approved(a)))).map((action) => action.id);
+    const claim = (id: string, i: number): Promise<unknown> => a.update(id, claimAs(`executor-${i}`)).then(() => 'claimed', (err: unknown) => err);
+    // Waves of claims keep A's batches going back to back while B halts, and one more wave follows the halt.
+    const outcomes: Promise<unknown>[] = [];
+    let halted: Promise<{ halt: HaltState; affected: string[] }> | null = null;
+    let haltCommitted = false;
+    for (let start = 0; start < ids.length; start += 8) {
+      const wave = ids.slice(start, start + 8).map((id, i) => claim(id, start + i));
+      outcomes.push(...wave);
+      if (haltCommitted) break;
+      await Promise.race(wave);
+      if (halted === null && start >= 16) halted = b.halt('operator', 'incident', false).finally(() => (haltCommitted = true));
+    }
+    expect(haltCommitted, 'the halt committed before the claims ran out').toBe(true);
+    const { halt, affected } = await halted!;
+    const settled = await Promise.all(outcomes);
+    for (const outcome of settled) if (outcome !== 'claimed') expect(outcome).toBeInstanceOf(PreconditionError);
+    expect(settled.filter((o) => o !== 'claimed').length).toBeGreaterThan(0);
+    // A claim committed before the halt was paused by it; one after it must have been refused.
+    const runningNow = (await Promise.all(ids.map((id) => a.getAction(id)))).filter((action) => action!.status === 'RUNNING');
+    expect(runningNow.length).toBe(settled.filter((o) => o === 'claimed').length);
+    for (const action of runningNow) expect(action).toMatchObject({ control: 'PAUSED', pausedByHalt: true, controlSequence: halt.signal!.sequence });
+    expect(affected.sort()).toEqual(runningNow.map((action) => action!.id).sort());
   });
 
   it('numbers history and signals in commit order across replicas, and the chain holds', async () => {

@@ -18,11 +18,11 @@ import { PgGroupCommitter, rollback, type CheckedOut } from './PgGroupCommitter.
 import { PgListener } from './PgListener.js';
 import { PgOutbox } from './PgOutbox.js';
 import { actionFromRow, eventFromRow } from './pgRows.js';
+import type { HeldAction } from './HeldActions.js';
 import { PgTransaction } from './PgTransaction.js';
 import { SequencePump } from './SequencePump.js';
 import * as acks from './sql/acknowledgeSql.js';
 import * as reads from './sql/actionReads.js';
-import { insertAction } from './sql/actionWrites.js';
 import { readHalt, readSignals, signalsAfter, signalsFor, writeHalt } from './sql/controlSql.js';
 import { lockPausedByHalt, lockRunning, lockServiceApprovals } from './sql/lockRows.js';
 import { heldActions, signalHighWater } from './sql/snapshotSql.js';
@@ -77,9 +77,19 @@ export class PostgresActionStore implements ActionStore {
     this.committer = new PgGroupCommitter(
       () => this.connect(),
       clock,
-      (effects) => {
-        this.events.committed(effects.events);
-        this.signals.committed(effects.signals);
+      {
+        committing: (effects) => {
+          this.events.committing(effects.events);
+          this.signals.committing(effects.signals);
+        },
+        committed: (effects) => {
+          this.events.committed(effects.events);
+          this.signals.committed(effects.signals);
+        },
+        uncertain: (effects) => {
+          this.events.uncertain(effects.events);
+          this.signals.uncertain(effects.signals);
+        },
       },
       () => this.notificationTargets,
     );
@@ -146,7 +156,8 @@ export class PostgresActionStore implements ActionStore {
         }
       }
       const judged = judgement === null ? action : { ...action, policyVerdict: judgement.verdict, autonomousEligible: judgement.verdict.wouldApprove };
-      if (!(await insertAction(tx, judged, 1))) {
+      const held = await tx.insert(judged);
+      if (held === null) {
         // Another replica committed the same proposer's key while this one decided.
         const existing = await reads.actionByIdempotencyKey(tx, input.proposedBy, input.idempotencyKey);
         if (existing === null) throw new ConflictError('a concurrent proposal with this idempotency key was not committed; try again');
@@ -159,26 +170,26 @@ export class PostgresActionStore implements ActionStore {
         return { action: withHistory(judged, [proposed]), replayed: false };
       }
       // Approved by the policy in the same transaction as the proposal.
-      const approved = await tx.write(judged, 1, judgement.approve(judged, now, halt));
+      const approved = tx.write(held, judgement.approve(judged, now, halt));
       if (approved.action.status === 'PENDING') tx.notifyOf(proposed);
-      return { action: withHistory(approved.action, [proposed, ...approved.events]), replayed: false };
+      return { action: withHistory(approved.action, approved.history), replayed: false };
     });
   }
 
   update(actionId: string, decide: Decide): Promise<ActionWithHistory> {
     return this.transact(async (tx) => {
       const halt = await tx.haltState();
-      const row = await reads.lockAction(tx, actionId);
-      if (row === null) throw new NotFoundError('action', actionId);
-      return apply(tx, row, decide, halt);
-    });
+      const held = await tx.lockAction(actionId);
+      if (held === null) throw new NotFoundError('action', actionId);
+      return apply(tx, held, decide, halt);
+    }, [actionId]);
   }
 
   claimNext(filter: ClaimFilter, decide: Decide): Promise<ActionWithHistory | null> {
     return this.transact(async (tx) => {
       const halt = await tx.haltState();
       const row = await reads.lockClaimable(tx, filter);
-      return row === null ? null : apply(tx, row, decide, halt);
+      return row === null ? null : apply(tx, tx.hold(row), decide, halt);
     });
   }
 
@@ -202,9 +213,9 @@ export class PostgresActionStore implements ActionStore {
   control(actionId: string, move: ActionControlMove, issuedBy: string, reason: string): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
     return this.transact(async (tx) => {
       await tx.lockSignals();
-      const row = await reads.lockAction(tx, actionId);
-      if (row === null) throw new NotFoundError('action', actionId);
-      return controlRow(tx, row, move, issuedBy, reason);
+      const held = await tx.lockAction(actionId);
+      if (held === null) throw new NotFoundError('action', actionId);
+      return controlRow(tx, held, move, issuedBy, reason);
     });
   }
 
@@ -216,15 +227,15 @@ export class PostgresActionStore implements ActionStore {
       await writeHalt(tx, halt);
       const affected: string[] = [];
       for (const row of await lockRunning(tx)) {
+        const held = tx.hold(row);
         if (terminateRunning) {
-          await controlRow(tx, row, 'terminate', issuedBy, `halted: ${reason}`);
+          await controlRow(tx, held, 'terminate', issuedBy, `halted: ${reason}`);
           affected.push(row.id);
           continue;
         }
-        const current = actionFromRow(row);
-        const change = haltPause(current);
+        const change = haltPause(held.action);
         if (change === null) continue;
-        await tx.write(current, row.version, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
+        tx.write(held, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
         affected.push(row.id);
       }
       return { halt, affected };
@@ -239,10 +250,10 @@ export class PostgresActionStore implements ActionStore {
       await writeHalt(tx, halt);
       const resumed: string[] = [];
       for (const row of await lockPausedByHalt(tx)) {
-        const current = actionFromRow(row);
-        const change = unhaltResume(current);
+        const held = tx.hold(row);
+        const change = unhaltResume(held.action);
         if (change === null) continue;
-        await tx.write(current, row.version, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
+        tx.write(held, { ...change, patch: { ...change.patch, controlSequence: signal.sequence } });
         resumed.push(row.id);
       }
       return { halt, resumed };
@@ -385,10 +396,13 @@ export class PostgresActionStore implements ActionStore {
     }
   }
 
-  /** One step in a READ COMMITTED transaction shared with the steps that arrived beside it; resolves after COMMIT. */
-  private transact<T>(work: (tx: PgTransaction) => Promise<T>): Promise<T> {
+  /**
+   * One step in a READ COMMITTED transaction shared with the steps that arrived beside it;
+   * resolves after COMMIT. `lockIds`: the actions it will lock, locked with the batch's others.
+   */
+  private transact<T>(work: (tx: PgTransaction) => Promise<T>, lockIds: readonly string[] = []): Promise<T> {
     if (this.closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
-    return this.committer.run(work);
+    return this.committer.run(work, lockIds);
   }
 
   private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
@@ -408,28 +422,27 @@ function replay(row: reads.ActionWithEventsRow, input: NewAction): CreateResult 
   return { action: withHistory(original, row.events.map(eventFromRow)), replayed: true };
 }
 
-/** Decides one step from the locked row and writes it (compare-and-set on its version) with its event. */
-async function apply(tx: PgTransaction, row: reads.ActionWithEventsRow, decide: Decide, halt: HaltState): Promise<ActionWithHistory> {
-  const current = actionFromRow(row);
-  const { action, events } = await tx.write(current, row.version, decide(current, tx.now, halt));
-  return withHistory(action, [...row.events.map(eventFromRow), ...events]);
+/** Decides one step from the held row and records it (written guarded on the version read) with its event. */
+function apply(tx: PgTransaction, held: HeldAction, decide: Decide, halt: HaltState): ActionWithHistory {
+  const { action, history } = tx.write(held, decide(held.action, tx.now, halt));
+  return withHistory(action, history);
 }
 
-/** Pause, resume or terminate one locked action, with the signal it issues. The signal head is locked first. */
+/** Pause, resume or terminate one held action, with the signal it issues. The signal head is locked first. */
 async function controlRow(
   tx: PgTransaction,
-  row: reads.ActionWithEventsRow,
+  held: HeldAction,
   move: ActionControlMove,
   issuedBy: string,
   reason: string,
 ): Promise<{ action: ActionWithHistory; signal: ControlSignal }> {
-  const current = actionFromRow(row);
+  const current = held.action;
   const plan = planControl(current, move, issuedBy, reason);
   const signal = await tx.insertSignal({
     actionId: current.id, executorId: plan.decision.executorId, signal: plan.decision.signal, reason, issuedBy, issuedAt: tx.now, terminateRunning: false,
   });
   const change = { ...plan.change, patch: { ...plan.change.patch, controlSequence: signal.sequence } };
-  const { action, events } = await tx.write(current, row.version, change);
-  return { action: withHistory(action, [...row.events.map(eventFromRow), ...events]), signal };
+  const { action, history } = tx.write(held, change);
+  return { action: withHistory(action, history), signal };
 }
 

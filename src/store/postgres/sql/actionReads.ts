@@ -15,6 +15,8 @@ export const EVENTS_OF_A = `COALESCE((
   FROM action_events e WHERE e.action_id = a.id), '[]'::json) AS events`;
 
 const LOCK_ACTION = statement('lock_action', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = $1 FOR UPDATE OF a`);
+// In id order, so two transactions locking overlapping sets take their common rows in the same order.
+const LOCK_ACTIONS = statement('lock_actions', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`);
 const READ_ACTION = statement('read_action', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = $1`);
 const BY_IDEMPOTENCY_KEY = statement(
   'action_by_idempotency_key',
@@ -37,6 +39,11 @@ async function first(rows: Promise<ActionWithEventsRow[]>): Promise<ActionWithEv
 /** The action, locked until the transaction ends, so the step decided from it cannot race another replica's. */
 export function lockAction(q: Queryable, actionId: string): Promise<ActionWithEventsRow | null> {
   return first(q.run<ActionWithEventsRow>(LOCK_ACTION, [actionId]));
+}
+
+/** The actions that exist of `actionIds`, locked until the transaction ends. */
+export function lockActions(q: Queryable, actionIds: readonly string[]): Promise<ActionWithEventsRow[]> {
+  return q.run<ActionWithEventsRow>(LOCK_ACTIONS, [[...actionIds]]);
 }
 
 export function readAction(q: Queryable, actionId: string): Promise<ActionWithEventsRow | null> {

@@ -1,5 +1,5 @@
 import type { Action } from '../../../domain/action.js';
-import { CHANGE_COLUMNS, changeValues, INSERT_COLUMNS, insertValues } from '../pgRows.js';
+import { INSERT_COLUMNS, insertValues } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
 
 const placeholders = (from: number, count: number): string => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
@@ -13,23 +13,8 @@ const INSERT_ACTION = statement(
   { writes: true },
 );
 
-// The guard: the row is written only if it is still the version the step was decided from.
-const UPDATE_ACTION = statement(
-  'update_action',
-  `UPDATE actions SET ${CHANGE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(', ')}
-   WHERE id = $${CHANGE_COLUMNS.length + 1} AND version = $${CHANGE_COLUMNS.length + 2}
-   RETURNING version`,
-  { writes: true },
-);
-
 /** Inserts a new action at `version`; false when its idempotency key was taken meanwhile. */
 export async function insertAction(q: Queryable, action: Action, version: number): Promise<boolean> {
   const rows = await q.run(INSERT_ACTION, insertValues(action, version));
-  return rows.length === 1;
-}
-
-/** Writes `action` over the row at `expectedVersion`; false when the row has moved on. */
-export async function updateAction(q: Queryable, action: Action, expectedVersion: number): Promise<boolean> {
-  const rows = await q.run(UPDATE_ACTION, [...changeValues(action, expectedVersion + 1), action.id, expectedVersion]);
   return rows.length === 1;
 }

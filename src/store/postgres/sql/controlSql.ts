@@ -3,14 +3,22 @@ import { NOT_HALTED, type ControlSignal, type HaltState } from '../../../domain/
 import { signalFromRow, type SignalRow } from '../pgRows.js';
 import { statement, type Queryable } from './Statement.js';
 
-type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
+export type HaltRow = { halted: boolean; halt_terminates: boolean } & { [K in keyof SignalRow]: SignalRow[K] | null };
 
 const HALT_COLUMNS = `SELECT h.halted, h.terminate_running AS halt_terminates, s.*
   FROM halt_state h LEFT JOIN control_signals s ON s.sequence = h.signal_sequence WHERE h.id = 1`;
 const READ_HALT = statement('read_halt', HALT_COLUMNS);
-// Claims, approvals and proposals hold it shared until they commit; Halt and Unhalt exclusively.
-const SHARE_HALT = statement('share_halt', `${HALT_COLUMNS} FOR SHARE OF h`);
-const LOCK_HALT = statement('lock_halt', `${HALT_COLUMNS} FOR UPDATE OF h`);
+/*
+ * What orders every write against Halt and Unhalt: claims, approvals and proposals hold this
+ * lock shared until they commit, Halt and Unhalt exclusively, and the halt is read by the
+ * statement after it, whose snapshot sees whatever Halt the lock waited for. An advisory lock
+ * (key 2, 0; 1 is the policy's per-service lock) rather than a row lock on halt_state: sharing
+ * it writes nothing, where a shared row lock is written into the row (a MultiXact once two
+ * transactions hold it), and a locking read that waits for a Halt sees the halt row as the
+ * Halt left it but not the signal the Halt inserted beside it.
+ */
+const SHARE_HALT_LOCK = statement('share_halt_lock', 'SELECT pg_advisory_xact_lock_shared(2, 0)');
+const TAKE_HALT_LOCK = statement('take_halt_lock', 'SELECT pg_advisory_xact_lock(2, 0)');
 const WRITE_HALT = statement(
   'write_halt',
   'UPDATE halt_state SET halted = $1, terminate_running = $2, signal_sequence = $3 WHERE id = 1',
@@ -20,7 +28,18 @@ const WRITE_HALT = statement(
 export type HaltLock = 'none' | 'share' | 'update';
 
 export async function readHalt(q: Queryable, lock: HaltLock = 'none'): Promise<HaltState> {
-  const [row] = await q.run<HaltRow>(lock === 'update' ? LOCK_HALT : lock === 'share' ? SHARE_HALT : READ_HALT, []);
+  if (lock !== 'none') await q.run(lock === 'update' ? TAKE_HALT_LOCK : SHARE_HALT_LOCK, []);
+  const [row] = await q.run<HaltRow>(READ_HALT, []);
+  return haltFromRow(row);
+}
+
+/**
+ * BEGIN, the halt lock shared and the halt state, as one simple query (three statements,
+ * one round trip; none takes parameters): a batch of steps needs them before anything else.
+ */
+export const BEGIN_SHARING_HALT = `BEGIN; ${SHARE_HALT_LOCK.text}; ${READ_HALT.text}`;
+
+export function haltFromRow(row: HaltRow | undefined): HaltState {
   if (row === undefined) throw new Error('halt_state has no row: the schema is incomplete');
   if (row.sequence === null) return NOT_HALTED;
   const signal = signalFromRow(row as SignalRow);
