@@ -9,7 +9,7 @@ import { loadMigrations, migrate } from '../../src/store/postgres/migrate.js';
 import { PostgresActionStore } from '../../src/store/postgres/PostgresActionStore.js';
 import { StartupError } from '../../src/shared/StartupError.js';
 import { newAction } from '../contract/backends.js';
-import { approveBy, approved, claimAs, running } from '../contract/steps.js';
+import { approveBy, approved, claimAs, completeWith, running } from '../contract/steps.js';
 import { freshDatabase, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/waitFor.js';
 
@@ -121,6 +121,33 @@ describe('PostgreSQL store shared by replicas', () => {
     expect(runningNow.length).toBe(settled.filter((o) => o === 'claimed').length);
     for (const action of runningNow) expect(action).toMatchObject({ control: 'PAUSED', pausedByHalt: true, controlSequence: halt.signal!.sequence });
     expect(affected.sort()).toEqual(runningNow.map((action) => action!.id).sort());
+  });
+
+  it('a step that waited for another replica\'s commit to the same action replies with that commit\'s events', async () => {
+    const a = await open();
+    const b = await open();
+    const action = await approved(a);
+    const leaseId = 'lease-of-executor-1';
+    // A third session holds the row, so A's claim and then B's completion queue behind it, in that order.
+    const holder = new pg.Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM actions WHERE id = $1 FOR UPDATE', [action.id]);
+      const waiting = async (): Promise<number> =>
+        (await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n as number;
+      const claimed = a.update(action.id, claimAs('executor-1', 30_000, leaseId));
+      await waitFor(waiting, (n) => n === 1, { what: 'the claim to wait for the row' });
+      const completed = b.update(action.id, completeWith(leaseId));
+      await waitFor(waiting, (n) => n === 2, { what: 'the completion to wait behind the claim' });
+      await holder.query('COMMIT');
+      expect((await claimed).history.map((e) => e.to)).toEqual(['PENDING', 'APPROVED', 'RUNNING']);
+      const reply = await completed;
+      expect(reply.history.map((e) => e.to)).toEqual(['PENDING', 'APPROVED', 'RUNNING', 'COMPLETED']);
+      expect(reply).toEqual(await b.getAction(action.id));
+    } finally {
+      await holder.end();
+    }
   });
 
   it('numbers history and signals in commit order across replicas, and the chain holds', async () => {

@@ -14,9 +14,23 @@ export const EVENTS_OF_A = `COALESCE((
     'action_type', a.action_type, 'node', a.node, 'service', a.service) ORDER BY e.sequence)
   FROM action_events e WHERE e.action_id = a.id), '[]'::json) AS events`;
 
-const LOCK_ACTION = statement('lock_action', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = $1 FOR UPDATE OF a`);
+/**
+ * A locked row with the version the statement's snapshot holds of it. Under READ COMMITTED a
+ * statement that waited for another transaction's lock returns the row as that transaction
+ * left it, but its subqueries still read the snapshot taken before the wait: when the two
+ * versions differ, the history in `events` misses what that transaction appended.
+ */
+export type LockedActionRow = ActionWithEventsRow & { seen_version: number | null };
+
+const SEEN_VERSION = '(SELECT s.version FROM actions s WHERE s.id = a.id) AS seen_version';
+const LOCK_ACTION = statement('lock_action', `SELECT a.*, ${SEEN_VERSION}, ${EVENTS_OF_A} FROM actions a WHERE a.id = $1 FOR UPDATE OF a`);
 // In id order, so two transactions locking overlapping sets take their common rows in the same order.
-const LOCK_ACTIONS = statement('lock_actions', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`);
+const LOCK_ACTIONS = statement(
+  'lock_actions',
+  `SELECT a.*, ${SEEN_VERSION}, ${EVENTS_OF_A} FROM actions a WHERE a.id = ANY($1::text[]) ORDER BY a.id FOR UPDATE OF a`,
+);
+// A statement of its own takes a fresh snapshot, which holds every commit the lock waited for.
+const HISTORIES = statement('histories', `SELECT a.id, ${EVENTS_OF_A} FROM actions a WHERE a.id = ANY($1::text[])`);
 const READ_ACTION = statement('read_action', `SELECT a.*, ${EVENTS_OF_A} FROM actions a WHERE a.id = $1`);
 const BY_IDEMPOTENCY_KEY = statement(
   'action_by_idempotency_key',
@@ -25,25 +39,34 @@ const BY_IDEMPOTENCY_KEY = statement(
 // SKIP LOCKED: a row another replica is claiming right now is passed over, not waited for.
 const LOCK_CLAIMABLE = statement(
   'lock_claimable',
-  `SELECT a.*, ${EVENTS_OF_A} FROM actions a
+  `SELECT a.*, ${SEEN_VERSION}, ${EVENTS_OF_A} FROM actions a
    WHERE a.status = 'APPROVED' AND a.control = 'NONE'
      AND (cardinality($1::text[]) = 0 OR a.action_type = ANY($1::text[]))
      AND (cardinality($2::text[]) = 0 OR a.node = ANY($2::text[]))
    ORDER BY a.id LIMIT 1 FOR UPDATE OF a SKIP LOCKED`,
 );
 
-async function first(rows: Promise<ActionWithEventsRow[]>): Promise<ActionWithEventsRow | null> {
+async function first<R>(rows: Promise<R[]>): Promise<R | null> {
   return (await rows)[0] ?? null;
 }
 
 /** The action, locked until the transaction ends, so the step decided from it cannot race another replica's. */
-export function lockAction(q: Queryable, actionId: string): Promise<ActionWithEventsRow | null> {
-  return first(q.run<ActionWithEventsRow>(LOCK_ACTION, [actionId]));
+export async function lockAction(q: Queryable, actionId: string): Promise<ActionWithEventsRow | null> {
+  const row = await first(q.run<LockedActionRow>(LOCK_ACTION, [actionId]));
+  return row === null ? null : (await withWholeHistory(q, [row]))[0]!;
 }
 
 /** The actions that exist of `actionIds`, locked until the transaction ends. */
-export function lockActions(q: Queryable, actionIds: readonly string[]): Promise<ActionWithEventsRow[]> {
-  return q.run<ActionWithEventsRow>(LOCK_ACTIONS, [[...actionIds]]);
+export async function lockActions(q: Queryable, actionIds: readonly string[]): Promise<ActionWithEventsRow[]> {
+  return withWholeHistory(q, await q.run<LockedActionRow>(LOCK_ACTIONS, [[...actionIds]]));
+}
+
+/** Locked rows whose history the lock's statement read from before a commit it waited for get it read again. */
+async function withWholeHistory(q: Queryable, rows: LockedActionRow[]): Promise<ActionWithEventsRow[]> {
+  const stale = rows.filter((row) => row.seen_version !== row.version).map((row) => row.id);
+  if (stale.length === 0) return rows;
+  const fresh = new Map((await q.run<{ id: string; events: EventRow[] }>(HISTORIES, [stale])).map((row) => [row.id, row.events]));
+  return rows.map((row) => ({ ...row, events: fresh.get(row.id) ?? row.events }));
 }
 
 export function readAction(q: Queryable, actionId: string): Promise<ActionWithEventsRow | null> {
@@ -55,8 +78,10 @@ export function actionByIdempotencyKey(q: Queryable, proposedBy: string, key: st
 }
 
 /** The oldest claimable APPROVED action that matches, locked; null when there is none free. */
-export function lockClaimable(q: Queryable, filter: ClaimFilter): Promise<ActionWithEventsRow | null> {
-  return first(q.run<ActionWithEventsRow>(LOCK_CLAIMABLE, [[...filter.actionTypes], [...filter.nodes]]));
+// SKIP LOCKED waits for nobody, but a row changed by a commit after the snapshot is still returned as that commit left it.
+export async function lockClaimable(q: Queryable, filter: ClaimFilter): Promise<ActionWithEventsRow | null> {
+  const row = await first(q.run<LockedActionRow>(LOCK_CLAIMABLE, [[...filter.actionTypes], [...filter.nodes]]));
+  return row === null ? null : (await withWholeHistory(q, [row]))[0]!;
 }
 
 const LIST_ACTIONS = statement(
