@@ -49,13 +49,13 @@ export class ServerMetrics {
     });
     this.transitions = new Counter({
       name: 'actiongate_transitions_total',
-      help: 'Committed action transitions, by the status moved to',
+      help: 'Action transitions this server committed, by the status moved to (each replica counts its own)',
       labelNames: ['to'],
       registers,
     });
     this.controlSignals = new Counter({
       name: 'actiongate_control_signals_total',
-      help: 'Committed control signals, by kind',
+      help: 'Control signals this server committed, by kind (each replica counts its own)',
       labelNames: ['signal'],
       registers,
     });

@@ -200,16 +200,13 @@ export async function startServer(
   return { port, address, httpPort: sidePort?.port ?? null, shutdown };
 }
 
-/** Counts committed transitions and signals, as the store reports them after each commit. */
+/**
+ * Counts the transitions and signals this server committed. Replicas on one database each
+ * count their own, so the sum over replicas is the whole.
+ */
 function countCommits(store: ActionStore, metrics: ServerMetrics): () => void {
-  const stopEvents = store.onEvents((events) => {
+  return store.onCommittedHere(({ events, signals }) => {
     for (const event of events) metrics.transitions.inc({ to: event.to });
-  });
-  const stopSignals = store.onSignals((signals) => {
     for (const signal of signals) metrics.controlSignals.inc({ signal: signal.signal });
   });
-  return () => {
-    stopEvents();
-    stopSignals();
-  };
 }

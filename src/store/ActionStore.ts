@@ -61,6 +61,13 @@ export type Judge = (action: Action, approvalsThisHour: () => number, halt: Halt
 
 export type EventListener = (events: readonly HistoryEvent[]) => void;
 
+/** What one commit made: its history events and control signals. */
+export interface Committed {
+  readonly events: readonly HistoryEvent[];
+  readonly signals: readonly ControlSignal[];
+}
+export type CommitListener = (committed: Committed) => void;
+
 /** What on-call dashboards start from; each figure is one cheap indexed read. */
 export interface StoreStats {
   readonly actionsByStatus: Readonly<Record<ActionStatus, number>>;
@@ -106,6 +113,12 @@ export interface ActionStore extends ControlStore {
   readEvents(afterSequence: number, filter: ActionFilter, limit: number): Promise<HistoryEvent[]>;
   /** Called with each batch of committed events, in sequence order. */
   onEvents(listener: EventListener): () => void;
+  /**
+   * Called after each commit this store itself made that has events or signals, once durable: never for what another
+   * replica on the same database committed (onEvents and onSignals hear both). For counting
+   * the work one server did.
+   */
+  onCommittedHere(listener: CommitListener): () => void;
   health(): StoreHealth;
   /** Checks the whole history's hash chain as it is stored now. */
   verifyHistory(): Promise<ChainCheck>;

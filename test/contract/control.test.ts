@@ -121,6 +121,21 @@ describe.each(BACKENDS)('store contract, control and history: $name', (backend) 
     expect((await store.readEvents(0, { node: 'n1' }, 100)).every((e) => e.node === 'n1')).toBe(true);
   });
 
+  it('tells commit listeners what each of its own commits made, once each commit is durable', async () => {
+    const heard: { events: HistoryEvent[]; signals: ControlSignal[] } = { events: [], signals: [] };
+    store.onCommittedHere(({ events, signals }) => {
+      heard.events.push(...events);
+      heard.signals.push(...signals);
+    });
+    const action = await running(store, 'executor-1');
+    const { signal } = await store.control(action.id, 'terminate', 'operator', 'stop');
+    const { halt } = await store.halt('operator', 'freeze', false);
+    // Heard at the commit, before the call that made it answered.
+    expect(heard.events).toEqual(await store.readEvents(0, {}, 100));
+    expect(heard.events.map((e) => e.to)).toEqual(['PENDING', 'APPROVED', 'RUNNING', 'TERMINATED']);
+    expect(heard.signals).toEqual([signal, halt.signal]);
+  });
+
   it('keeps the history hash-chained, and names the first event edited behind its back', async () => {
     for (let i = 0; i < 3; i += 1) await approved(store);
     const events = await store.readEvents(0, {}, 100);

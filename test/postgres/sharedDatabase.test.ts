@@ -150,6 +150,27 @@ describe('PostgreSQL store shared by replicas', () => {
     }
   });
 
+  it('tells commit listeners only what their own replica committed; event listeners hear both', async () => {
+    const a = await open();
+    const b = await open();
+    const committedOnA: HistoryEvent[] = [];
+    const signalsCommittedOnA: ControlSignal[] = [];
+    const heardOnA: HistoryEvent[] = [];
+    a.onCommittedHere(({ events, signals }) => {
+      committedOnA.push(...events);
+      signalsCommittedOnA.push(...signals);
+    });
+    a.onEvents((events) => heardOnA.push(...events));
+    const mine = await a.create(newAction());
+    const theirs = await running(b, 'executor-1');
+    await b.control(theirs.id, 'pause', 'operator', 'look first');
+    await waitFor(async () => heardOnA.length, (n) => n === 4, { what: 'A to hear B\'s events' });
+    expect(committedOnA).toEqual(mine.action.history);
+    expect(signalsCommittedOnA).toEqual([]);
+    const { signal } = await a.control(theirs.id, 'resume', 'operator', '');
+    expect(signalsCommittedOnA).toEqual([signal]);
+  });
+
   it('numbers history and signals in commit order across replicas, and the chain holds', async () => {
     const a = await open();
     const b = await open();

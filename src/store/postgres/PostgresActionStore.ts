@@ -5,7 +5,8 @@ import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/con
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import { requireSameProposal } from '../../domain/proposal.js';
 import type {
-  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement, OutboxMessage, StoreStats,
+  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CommitListener, CreateResult, Decide, EventListener, ExpiredIds, Judge, Judgement, OutboxMessage,
+  StoreStats,
 } from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { StoreUnavailableError, type StoreHealth } from '../storeErrors.js';
@@ -57,6 +58,7 @@ const HEADS = 'SELECT (SELECT sequence FROM history_head WHERE id = 1) AS events
 export class PostgresActionStore implements ActionStore {
   private readonly eventListeners = new Set<EventListener>();
   private readonly signalListeners = new Set<SignalListener>();
+  private readonly commitListeners = new Set<CommitListener>();
   private readonly events: SequencePump<HistoryEvent>;
   private readonly signals: SequencePump<ControlSignal>;
   private readonly listener: PgListener;
@@ -85,6 +87,7 @@ export class PostgresActionStore implements ActionStore {
         committed: (effects) => {
           this.events.committed(effects.events);
           this.signals.committed(effects.signals);
+          if (effects.events.length > 0 || effects.signals.length > 0) this.notify(this.commitListeners, effects);
         },
         uncertain: (effects) => {
           this.events.uncertain(effects.events);
@@ -323,6 +326,12 @@ export class PostgresActionStore implements ActionStore {
     return () => this.signalListeners.delete(listener);
   }
 
+  /** Heard at this replica's COMMIT, not from the pump that also brings the other replicas' commits. */
+  onCommittedHere(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await this.outbox.release(this.clock()).catch(this.onListenerError);
@@ -333,6 +342,7 @@ export class PostgresActionStore implements ActionStore {
     await this.listener.close();
     this.eventListeners.clear();
     this.signalListeners.clear();
+    this.commitListeners.clear();
     await this.pool.end();
   }
 
@@ -405,10 +415,10 @@ export class PostgresActionStore implements ActionStore {
     return this.committer.run(work, lockIds);
   }
 
-  private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
+  private notify<T>(listeners: Set<(heard: T) => void>, heard: T): void {
     for (const listener of listeners) {
       try {
-        listener(items);
+        listener(heard);
       } catch (err) {
         this.onListenerError(err);
       }

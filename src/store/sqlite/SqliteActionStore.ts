@@ -6,7 +6,7 @@ import type { ActionControlMove } from '../../domain/control.js';
 import { requireSameProposal } from '../../domain/proposal.js';
 import type { Acknowledgement, ControlSignal, HaltState } from '../../domain/controlSignal.js';
 import type {
-  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CreateResult, Decide, EventListener, ExpiredIds, Judge, OutboxMessage, StoreStats,
+  ActionFilter, ActionStore, ChainCheck, ClaimFilter, CommitListener, CreateResult, Decide, EventListener, ExpiredIds, Judge, OutboxMessage, StoreStats,
 } from '../ActionStore.js';
 import type { AckOutcome, ControlSnapshot, SignalListener } from '../ControlStore.js';
 import { uuidv7 } from '../uuidv7.js';
@@ -69,6 +69,7 @@ export class SqliteActionStore implements ActionStore {
   private readonly committer: GroupCommitter<StoreEffect>;
   private readonly eventListeners = new Set<EventListener>();
   private readonly signalListeners = new Set<SignalListener>();
+  private readonly commitListeners = new Set<CommitListener>();
   private closed = false;
   private lock: DataDirLock | null = null;
 
@@ -305,6 +306,12 @@ export class SqliteActionStore implements ActionStore {
     return () => this.signalListeners.delete(listener);
   }
 
+  /** The only writer of its database: every commit is its own. */
+  onCommittedHere(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -313,6 +320,7 @@ export class SqliteActionStore implements ActionStore {
     await this.wal.close();
     this.eventListeners.clear();
     this.signalListeners.clear();
+    this.commitListeners.clear();
     this.tables.db.close();
     this.lock?.release();
   }
@@ -334,12 +342,13 @@ export class SqliteActionStore implements ActionStore {
     }
     if (events.length > 0) this.notify(this.eventListeners, events);
     if (signals.length > 0) this.notify(this.signalListeners, signals);
+    this.notify(this.commitListeners, { events, signals });
   }
 
-  private notify<T>(listeners: Set<(items: readonly T[]) => void>, items: readonly T[]): void {
+  private notify<T>(listeners: Set<(heard: T) => void>, heard: T): void {
     for (const listener of listeners) {
       try {
-        listener(items);
+        listener(heard);
       } catch (err) {
         this.onListenerError(err);
       }
