@@ -267,7 +267,14 @@ describe('a policy in recommend (shadow) mode against a real server', () => {
           }
         }
       }),
-      { numRuns: 40 },
+      {
+        numRuns: 40,
+        // Random requests match a would-approve rule only now and then (one in fifty or so): this pair makes sure both sides run.
+        examples: [[[
+          { actionType: 'collect_diagnostics', node: 'web-1', service: 'web-frontend', confidence: 0.92, riskLevel: RiskLevel.RISK_LEVEL_SAFE },
+          { actionType: 'collect_diagnostics', node: 'web-1', service: 'web-frontend', confidence: 0.55, riskLevel: RiskLevel.RISK_LEVEL_SAFE },
+        ]]],
+      },
     );
     // Both sides were reached: proposals the policy would approve, and ones it would not.
     expect(seen.wouldApprove).toBeGreaterThan(0);
