@@ -114,9 +114,9 @@ export interface ActionStore extends ControlStore {
   /** Called with each batch of committed events, in sequence order. */
   onEvents(listener: EventListener): () => void;
   /**
-   * Called after each commit this store itself made that has events or signals, once durable: never for what another
-   * replica on the same database committed (onEvents and onSignals hear both). For counting
-   * the work one server did.
+   * Called after each commit this store itself made that has events or signals, once it is
+   * durable; never for what another replica on the same database committed (onEvents and
+   * onSignals hear both). For counting the work one server did.
    */
   onCommittedHere(listener: CommitListener): () => void;
   health(): StoreHealth;

@@ -77,8 +77,11 @@ export function actionByIdempotencyKey(q: Queryable, proposedBy: string, key: st
   return first(q.run<ActionWithEventsRow>(BY_IDEMPOTENCY_KEY, [proposedBy, key]));
 }
 
-/** The oldest claimable APPROVED action that matches, locked; null when there is none free. */
-// SKIP LOCKED waits for nobody, but a row changed by a commit after the snapshot is still returned as that commit left it.
+/**
+ * The oldest claimable APPROVED action that matches, locked; null when there is none free.
+ * SKIP LOCKED waits for nobody, but a row changed by a commit after the snapshot is still
+ * returned as that commit left it, so its history is checked like any locked row's.
+ */
 export async function lockClaimable(q: Queryable, filter: ClaimFilter): Promise<ActionWithEventsRow | null> {
   const row = await first(q.run<LockedActionRow>(LOCK_CLAIMABLE, [[...filter.actionTypes], [...filter.nodes]]));
   return row === null ? null : (await withWholeHistory(q, [row]))[0]!;
